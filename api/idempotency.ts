@@ -1,0 +1,88 @@
+/**
+ * Idempotency-Key (SPEC §4): scoped to the caller's `sub`; a repeat with the same body returns
+ * the first response without acting again; the same key with another body is refused.
+ *
+ * The record is claimed before acting. Only a success is kept: a failed attempt releases its
+ * claim so a retry can act. A claim left by a crashed process is taken over after a minute;
+ * that is safe because every action below is itself idempotent on the key (case IDs and
+ * workflow Update IDs are derived from it).
+ */
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../activities/audit.js';
+import { AppError } from '../domain/errors.js';
+import type { Database } from '../db/client.js';
+import { idempotencyKeys } from '../db/schema.js';
+import { actorOf } from './auth.js';
+
+const STALE_CLAIM_MS = 60_000;
+
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const raw = request.headers['idempotency-key'];
+  if (raw === undefined) return undefined;
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (typeof key !== 'string' || key.length < 1 || key.length > 200) {
+    throw new AppError('VALIDATION_FAILED', 'Idempotency-Key must be 1 to 200 characters', { header: 'Idempotency-Key' });
+  }
+  return key;
+}
+
+export interface ActionResult {
+  statusCode: number;
+  body: unknown;
+}
+
+export async function withIdempotency(
+  db: Database,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  action: (key: string | undefined) => Promise<ActionResult>,
+): Promise<unknown> {
+  const key = idempotencyKeyOf(request);
+  if (key === undefined) {
+    const result = await action(undefined);
+    return reply.code(result.statusCode).send(result.body);
+  }
+  const subject = actorOf(request).sub;
+  const requestHash = createHash('sha256')
+    .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
+    .digest('hex');
+  const where = and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
+
+  const claimed = await db
+    .insert(idempotencyKeys)
+    .values({ subject, key, requestHash })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key });
+  if (claimed.length === 0) {
+    const [existing] = await db.select().from(idempotencyKeys).where(where);
+    if (existing && existing.requestHash !== requestHash) {
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+    }
+    if (existing && existing.statusCode !== null) {
+      return reply.code(existing.statusCode).header('Idempotent-Replayed', 'true').send(existing.response);
+    }
+    const takenOver = await db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now()` })
+      .where(and(where, lt(idempotencyKeys.createdAt, new Date(Date.now() - STALE_CLAIM_MS))))
+      .returning({ key: idempotencyKeys.key });
+    if (takenOver.length === 0) {
+      throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still being processed');
+    }
+  }
+
+  let result: ActionResult;
+  try {
+    result = await action(key);
+  } catch (error) {
+    await db.delete(idempotencyKeys).where(where);
+    throw error;
+  }
+  await db
+    .update(idempotencyKeys)
+    .set({ statusCode: result.statusCode, response: result.body })
+    .where(where);
+  return reply.code(result.statusCode).send(result.body);
+}

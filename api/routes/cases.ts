@@ -1,0 +1,271 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { createHash, randomBytes } from 'node:crypto';
+import { resolveCasePlan, STAGE_CODES, type StageCode } from '../../domain/catalog.js';
+import { DEFAULT_CLOCK_RULES, type Actor, type CaseStartInput } from '../../domain/case-types.js';
+import { AppError } from '../../domain/errors.js';
+import { isCreditCode, isProjectCode } from '../../domain/identifiers.js';
+import {
+  deleteUnstartedCase,
+  findAuditEvents,
+  findCaseRow,
+  findCases,
+  findCalendarYears,
+  findCertificatesOfCase,
+  findStagesOfCase,
+  findTasksOfCases,
+  getLatestCatalog,
+  hasTaskOfDepartment,
+  insertCaseRow,
+  type CaseRow,
+} from '../../db/queries.js';
+import { submitStageApplicationUpdate, withdrawUpdate } from '../../workflows/case-workflow.js';
+import type { AppContext } from '../app.js';
+import { actorOf } from '../auth.js';
+import { withIdempotency } from '../idempotency.js';
+import {
+  AuditEventView,
+  CaseIdParams,
+  CaseListQuery,
+  CaseSummaryView,
+  CaseView,
+  ErrorResponse,
+  listOf,
+  MaterialsBody,
+  OpenCaseBody,
+  ReasonBody,
+  StageParams,
+} from '../schemas.js';
+import { startCaseWorkflow, updateCase, updateIdFor, waitForCaseSynced } from '../temporal-edge.js';
+import { toAuditEventView, toCaseSummaryView, toCaseView, type ViewContext } from '../views.js';
+
+const MAX_BACKDATE_MS = 365 * 24 * 60 * 60 * 1000;
+const CLOCK_SKEW_MS = 60_000;
+const CASE_ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** Case IDs read well at a counter: C + acceptance date + 8 characters; derived from the
+ * Idempotency-Key when there is one, so a retried request names the same case. */
+function newCaseId(localDate: string, subject: string, key: string | undefined): string {
+  const bytes = key
+    ? createHash('sha256').update(`case\u0000${subject}\u0000${key}\u0000${localDate}`).digest()
+    : randomBytes(8);
+  const suffix = Array.from(bytes.subarray(0, 8), (b) => CASE_ID_ALPHABET[b % 32]).join('');
+  return `C${localDate.replace(/-/g, '')}-${suffix}`;
+}
+
+function parseAcceptedAt(value: string | undefined, actor: Actor, now: number): number {
+  if (value === undefined) return now;
+  if (actor.role !== 'admin') throw new AppError('FORBIDDEN', 'only an administrator may back-date a case');
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw new AppError('VALIDATION_FAILED', 'acceptedAt is not a valid instant', { field: 'acceptedAt' });
+  if (at > now + CLOCK_SKEW_MS) throw new AppError('VALIDATION_FAILED', 'acceptedAt is in the future', { field: 'acceptedAt' });
+  if (at < now - MAX_BACKDATE_MS) {
+    throw new AppError('VALIDATION_FAILED', 'acceptedAt is more than 365 days back', { field: 'acceptedAt' });
+  }
+  return at;
+}
+
+export async function viewContext(ctx: AppContext): Promise<ViewContext> {
+  return { calendar: await ctx.calendar(), now: Date.now() };
+}
+
+/** The case row, if the caller may see it (reviewers: cases with their department's tasks). */
+export async function getVisibleCase(ctx: AppContext, caseId: string, actor: Actor): Promise<CaseRow> {
+  const row = await findCaseRow(ctx.db, caseId);
+  const visible =
+    row !== undefined &&
+    (actor.role !== 'reviewer' || (await hasTaskOfDepartment(ctx.db, caseId, actor.department ?? '')));
+  if (!row || !visible) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
+  return row;
+}
+
+export async function loadCaseView(ctx: AppContext, row: CaseRow): Promise<CaseView> {
+  const [view, stageRows, taskRows, certificateRows] = await Promise.all([
+    viewContext(ctx),
+    findStagesOfCase(ctx.db, row.caseId),
+    findTasksOfCases(ctx.db, [row.caseId]),
+    findCertificatesOfCase(ctx.db, row.caseId),
+  ]);
+  return toCaseView(view, row, stageRows, taskRows, certificateRows);
+}
+
+async function reloadCaseView(ctx: AppContext, caseId: string): Promise<CaseView> {
+  const row = await findCaseRow(ctx.db, caseId);
+  if (!row) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
+  return loadCaseView(ctx, row);
+}
+
+const readers = ['window', 'reviewer', 'coordinator'] as const;
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+
+export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.post(
+    '/v1/cases',
+    {
+      config: { access: ['window'] },
+      schema: {
+        tags: ['cases'],
+        summary: 'Open a case with its stage-1 application (受理)',
+        body: OpenCaseBody,
+        response: { 201: CaseView, ...errors },
+      },
+    },
+    async (request, reply) =>
+      withIdempotency(ctx.db, request, reply, async (key) => {
+        const actor = actorOf(request);
+        const body = request.body as OpenCaseBody;
+        if (!isProjectCode(body.projectCode)) {
+          throw new AppError('VALIDATION_FAILED', 'projectCode must look like YYYY-AAAAAA-II-TT-NNNNNN', {
+            field: 'projectCode',
+          });
+        }
+        if (!isCreditCode(body.applicant.creditCode)) {
+          throw new AppError('VALIDATION_FAILED', 'applicant.creditCode is not a valid unified social credit code', {
+            field: 'applicant.creditCode',
+          });
+        }
+        const now = Date.now();
+        const acceptedAtMs = parseAcceptedAt(body.acceptedAt, actor, now);
+        const catalog = await getLatestCatalog(ctx.db);
+        if (!catalog.projectTypes.some((t) => t.code === body.projectType)) {
+          throw new AppError('VALIDATION_FAILED', `unknown projectType ${body.projectType}`, {
+            field: 'projectType',
+            allowed: catalog.projectTypes.map((t) => t.code),
+          });
+        }
+        const calendar = await ctx.calendar();
+        const input: CaseStartInput = {
+          caseId: newCaseId(calendar.localDate(acceptedAtMs), actor.sub, key),
+          project: {
+            projectCode: body.projectCode,
+            projectName: body.projectName,
+            projectType: body.projectType,
+            applicant: body.applicant,
+            location: body.location ?? null,
+            totalInvestment: body.totalInvestment ?? null,
+            landArea: body.landArea ?? null,
+            floorArea: body.floorArea ?? null,
+          },
+          materials: body.materials ?? [],
+          plan: resolveCasePlan(catalog, body.projectType),
+          acceptedAtMs,
+          openedBy: actor,
+          calendar: await findCalendarYears(ctx.db),
+          timeZone: ctx.timeZone,
+          rules: DEFAULT_CLOCK_RULES,
+        };
+        const { created } = await insertCaseRow(ctx.db, input, actor);
+        const startInput = created ? input : ((await findCaseRow(ctx.db, input.caseId))?.startInput ?? input);
+        try {
+          await startCaseWorkflow(ctx.temporal, ctx.taskQueue, startInput);
+        } catch (error) {
+          // Nothing ran yet: give the project back so the window can simply try again.
+          if (created) await deleteUnstartedCase(ctx.db, input.caseId);
+          throw error;
+        }
+        await waitForCaseSynced(ctx.temporal, input.caseId);
+        return { statusCode: 201, body: await reloadCaseView(ctx, input.caseId) };
+      }),
+  );
+
+  app.get(
+    '/v1/cases',
+    {
+      config: { access: readers },
+      schema: { tags: ['cases'], querystring: CaseListQuery, response: { 200: listOf(CaseSummaryView), ...errors } },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const query = request.query as import('../schemas.js').CaseListQuery;
+      const department = actor.role === 'reviewer' ? actor.department : query.department;
+      const { rows, nextCursor } = await findCases(ctx.db, {
+        ...query,
+        ...(department ? { department } : {}),
+        limit: query.limit ?? 50,
+        now: new Date(),
+      });
+      const [view, taskRows] = await Promise.all([viewContext(ctx), findTasksOfCases(ctx.db, rows.map((r) => r.caseId))]);
+      return {
+        items: rows.map((row) => toCaseSummaryView(view, row, taskRows.filter((t) => t.caseId === row.caseId))),
+        nextCursor,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/cases/:caseId',
+    {
+      config: { access: readers },
+      schema: { tags: ['cases'], params: CaseIdParams, response: { 200: CaseView, ...errors } },
+    },
+    async (request) => {
+      const { caseId } = request.params as { caseId: string };
+      return loadCaseView(ctx, await getVisibleCase(ctx, caseId, actorOf(request)));
+    },
+  );
+
+  app.get(
+    '/v1/cases/:caseId/events',
+    {
+      config: { access: readers },
+      schema: {
+        tags: ['cases'],
+        summary: 'The audit trail, oldest first, with its hash chain',
+        params: CaseIdParams,
+        response: { 200: Type.Object({ items: Type.Array(AuditEventView) }), ...errors },
+      },
+    },
+    async (request) => {
+      const { caseId } = request.params as { caseId: string };
+      await getVisibleCase(ctx, caseId, actorOf(request));
+      return { items: (await findAuditEvents(ctx.db, caseId)).map(toAuditEventView) };
+    },
+  );
+
+  app.post(
+    '/v1/cases/:caseId/stages/:stage/application',
+    {
+      config: { access: ['window'] },
+      schema: {
+        tags: ['cases'],
+        summary: "Submit the next stage's application",
+        params: StageParams,
+        body: MaterialsBody,
+        response: { 200: CaseView, ...errors },
+      },
+    },
+    async (request, reply) =>
+      withIdempotency(ctx.db, request, reply, async (key) => {
+        const actor = actorOf(request);
+        const { caseId, stage } = request.params as { caseId: string; stage: string };
+        const { materials } = request.body as { materials: import('../../domain/case-types.js').Material[] };
+        await getVisibleCase(ctx, caseId, actor);
+        if (!STAGE_CODES.includes(stage as StageCode)) throw new AppError('NOT_FOUND', `no stage ${stage}`);
+        await updateCase(
+          ctx.temporal,
+          caseId,
+          submitStageApplicationUpdate,
+          [{ stage: stage as StageCode, materials, actor }],
+          updateIdFor(actor.sub, key),
+        );
+        return { statusCode: 200, body: await reloadCaseView(ctx, caseId) };
+      }),
+  );
+
+  app.post(
+    '/v1/cases/:caseId/withdraw',
+    {
+      config: { access: ['window'] },
+      schema: { tags: ['cases'], params: CaseIdParams, body: ReasonBody, response: { 200: CaseView, ...errors } },
+    },
+    async (request, reply) =>
+      withIdempotency(ctx.db, request, reply, async (key) => {
+        const actor = actorOf(request);
+        const { caseId } = request.params as { caseId: string };
+        const { reason } = request.body as { reason: string };
+        await getVisibleCase(ctx, caseId, actor);
+        await updateCase(ctx.temporal, caseId, withdrawUpdate, [{ reason, actor }], updateIdFor(actor.sub, key));
+        return { statusCode: 200, body: await reloadCaseView(ctx, caseId) };
+      }),
+  );
+}

@@ -1,0 +1,165 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Material } from '../../domain/case-types.js';
+import { AppError } from '../../domain/errors.js';
+import { findTaskRow, findTasks } from '../../db/queries.js';
+import { decideUpdate, grantExtensionUpdate, submitSupplementUpdate } from '../../workflows/case-workflow.js';
+import type { AppContext } from '../app.js';
+import { actorOf } from '../auth.js';
+import { withIdempotency } from '../idempotency.js';
+import {
+  DecisionBody,
+  ErrorResponse,
+  ExtensionBody,
+  listOf,
+  MaterialsBody,
+  TaskListQuery,
+  TaskParams,
+  TaskView,
+} from '../schemas.js';
+import { updateCase, updateIdFor } from '../temporal-edge.js';
+import { toTaskView } from '../views.js';
+import { getVisibleCase, viewContext } from './cases.js';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+
+export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void {
+  /** 403 before 400: a reviewer may not learn what another department's task accepts. */
+  async function assertOwnDepartment(request: FastifyRequest): Promise<void> {
+    const actor = actorOf(request);
+    if (actor.role !== 'reviewer') return;
+    const { taskId } = request.params as { taskId: string };
+    const task = await findTaskRow(ctx.db, taskId);
+    if (task && task.department !== actor.department) {
+      throw new AppError('FORBIDDEN', `task ${taskId} belongs to department ${task.department}`);
+    }
+  }
+
+  async function getTaskOfCase(request: FastifyRequest) {
+    const actor = actorOf(request);
+    const { caseId, taskId } = request.params as { caseId: string; taskId: string };
+    await getVisibleCase(ctx, caseId, actor);
+    const task = await findTaskRow(ctx.db, taskId);
+    if (!task || task.caseId !== caseId) throw new AppError('NOT_FOUND', `task ${taskId} not found in case ${caseId}`);
+    return { actor, caseId, taskId };
+  }
+
+  async function taskView(taskId: string): Promise<TaskView> {
+    const [view, row] = await Promise.all([viewContext(ctx), findTaskRow(ctx.db, taskId)]);
+    if (!row) throw new AppError('NOT_FOUND', `task ${taskId} not found`);
+    return toTaskView(view, row);
+  }
+
+  app.get(
+    '/v1/tasks',
+    {
+      config: { access: ['reviewer', 'coordinator'] },
+      schema: {
+        tags: ['tasks'],
+        summary: 'Inbox, ordered by deadline (reviewers: their department only)',
+        querystring: TaskListQuery,
+        response: { 200: listOf(TaskView), ...errors },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const query = request.query as import('../schemas.js').TaskListQuery;
+      if (actor.role === 'reviewer' && query.department !== undefined && query.department !== actor.department) {
+        throw new AppError('FORBIDDEN', 'reviewers see only their own department');
+      }
+      const department = actor.role === 'reviewer' ? actor.department : query.department;
+      const { rows, nextCursor } = await findTasks(ctx.db, {
+        ...query,
+        ...(department ? { department } : {}),
+        limit: query.limit ?? 50,
+        now: new Date(),
+      });
+      const view = await viewContext(ctx);
+      return { items: rows.map((row) => toTaskView(view, row)), nextCursor };
+    },
+  );
+
+  app.post(
+    '/v1/cases/:caseId/tasks/:taskId/decision',
+    {
+      config: { access: ['reviewer'] },
+      onRequest: assertOwnDepartment,
+      schema: {
+        tags: ['tasks'],
+        summary: 'Approve, reject or ask for supplementary materials (一次性告知)',
+        params: TaskParams,
+        body: DecisionBody,
+        response: { 200: TaskView, ...errors },
+      },
+    },
+    async (request, reply) =>
+      withIdempotency(ctx.db, request, reply, async (key) => {
+        const { actor, caseId, taskId } = await getTaskOfCase(request);
+        const body = request.body as DecisionBody;
+        await updateCase(
+          ctx.temporal,
+          caseId,
+          decideUpdate,
+          [
+            {
+              taskId,
+              decision: body.decision,
+              ...('opinion' in body && body.opinion !== undefined ? { opinion: body.opinion } : {}),
+              ...('conditions' in body && body.conditions ? { conditions: body.conditions } : {}),
+              ...('missingMaterials' in body ? { missingMaterials: body.missingMaterials } : {}),
+              actor,
+            },
+          ],
+          updateIdFor(actor.sub, key),
+        );
+        return { statusCode: 200, body: await taskView(taskId) };
+      }),
+  );
+
+  app.post(
+    '/v1/cases/:caseId/tasks/:taskId/supplement',
+    {
+      config: { access: ['window'] },
+      schema: {
+        tags: ['tasks'],
+        summary: "The applicant's supplementary materials; restarts the clock",
+        params: TaskParams,
+        body: MaterialsBody,
+        response: { 200: TaskView, ...errors },
+      },
+    },
+    async (request, reply) =>
+      withIdempotency(ctx.db, request, reply, async (key) => {
+        const { actor, caseId, taskId } = await getTaskOfCase(request);
+        const { materials } = request.body as { materials: Material[] };
+        await updateCase(ctx.temporal, caseId, submitSupplementUpdate, [{ taskId, materials, actor }], updateIdFor(actor.sub, key));
+        return { statusCode: 200, body: await taskView(taskId) };
+      }),
+  );
+
+  app.post(
+    '/v1/cases/:caseId/tasks/:taskId/extension',
+    {
+      config: { access: ['coordinator'] },
+      schema: {
+        tags: ['tasks'],
+        summary: 'Extend a task once by up to 10 working days (行政许可法 art. 42)',
+        params: TaskParams,
+        body: ExtensionBody,
+        response: { 200: TaskView, ...errors },
+      },
+    },
+    async (request, reply) =>
+      withIdempotency(ctx.db, request, reply, async (key) => {
+        const { actor, caseId, taskId } = await getTaskOfCase(request);
+        const { workingDays, reason } = request.body as { workingDays: number; reason: string };
+        await updateCase(
+          ctx.temporal,
+          caseId,
+          grantExtensionUpdate,
+          [{ taskId, workingDays, reason, actor }],
+          updateIdFor(actor.sub, key),
+        );
+        return { statusCode: 200, body: await taskView(taskId) };
+      }),
+  );
+}

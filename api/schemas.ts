@@ -1,0 +1,261 @@
+/**
+ * Request and response schemas (TypeBox = JSON Schema + TypeScript types). They drive validation
+ * (strict: no unknown fields, no coercion in bodies), serialization (a response schema strips
+ * internal fields) and the OpenAPI document. Field names follow SPEC §4's resource shapes.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+/** Any Unicode except C0 control characters other than tab and newline. */
+const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u0008\\u000B-\\u001F]*$';
+
+export const ShortText = (description?: string) =>
+  Type.String({ minLength: 1, maxLength: 200, pattern: NO_CONTROL_CHARACTERS, ...(description ? { description } : {}) });
+export const LongText = (description?: string) =>
+  Type.String({ minLength: 1, maxLength: 2000, pattern: NO_CONTROL_CHARACTERS, ...(description ? { description } : {}) });
+
+/** ISO 8601 instant with an explicit offset (or Z). */
+export const ISO_INSTANT = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
+const Instant = Type.String({ description: 'ISO 8601 instant with the configured zone offset' });
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  }),
+});
+
+export const Material = Type.Object(
+  {
+    name: ShortText(),
+    copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 99 })),
+    note: Type.Optional(LongText()),
+  },
+  { additionalProperties: false },
+);
+export const Materials = Type.Array(Material, { maxItems: 100 });
+
+export const Applicant = Type.Object(
+  {
+    name: ShortText('applicant (建设单位) name'),
+    creditCode: Type.String({ description: '18-character unified social credit code (统一社会信用代码)' }),
+  },
+  { additionalProperties: false },
+);
+
+export const OpenCaseBody = Type.Object(
+  {
+    projectCode: Type.String({ description: 'national investment project code YYYY-AAAAAA-II-TT-NNNNNN' }),
+    projectName: ShortText(),
+    projectType: ShortText('a project type code from the catalog'),
+    applicant: Applicant,
+    location: Type.Optional(ShortText()),
+    totalInvestment: Type.Optional(Type.Number({ minimum: 0, description: 'yuan' })),
+    landArea: Type.Optional(Type.Number({ minimum: 0, description: 'm²' })),
+    floorArea: Type.Optional(Type.Number({ minimum: 0, description: 'm²' })),
+    materials: Type.Optional(Materials),
+    acceptedAt: Type.Optional(
+      Type.String({ pattern: ISO_INSTANT, description: 'admin only: a back-dated acceptance instant, ISO 8601 with offset' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type OpenCaseBody = Static<typeof OpenCaseBody>;
+
+export const DerivationView = Type.Object({
+  from: Instant,
+  startDate: IsoDate,
+  workingDays: Type.Integer(),
+  dueDate: IsoDate,
+  countedDays: Type.Array(IsoDate),
+  skipped: Type.Array(Type.Object({ date: IsoDate, reason: Type.String() })),
+  makeUpDaysUsed: Type.Array(IsoDate),
+  calendarVersion: Type.String(),
+  provisional: Type.Boolean(),
+});
+
+const ActorView = Type.Object({
+  sub: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  department: Type.Optional(Type.String()),
+});
+
+const Light = Type.Union([
+  Type.Literal('red'),
+  Type.Literal('yellow'),
+  Type.Literal('green'),
+  Type.Literal('paused'),
+  Type.Literal('done'),
+]);
+
+export const TaskView = Type.Object({
+  taskId: Type.String(),
+  caseId: Type.String(),
+  stage: Type.String(),
+  itemCode: Type.String(),
+  itemName: Type.String(),
+  itemNameEn: Type.String(),
+  department: Type.String(),
+  status: Type.String(),
+  committedWorkingDays: Type.Integer(),
+  statutoryWorkingDays: Type.Integer(),
+  startDate: Nullable(IsoDate),
+  dueDate: Nullable(IsoDate),
+  deadline: Nullable(Instant),
+  derivation: Nullable(DerivationView),
+  usedWorkingDays: Type.Integer(),
+  remainingWorkingDays: Type.Integer(),
+  light: Light,
+  extension: Nullable(
+    Type.Object({ workingDays: Type.Integer(), reason: Type.String(), by: ActorView, at: Instant }),
+  ),
+  supplement: Nullable(
+    Type.Object({
+      opinion: Type.String(),
+      missingMaterials: Type.Array(Type.String()),
+      requestedAt: Instant,
+      resubmittedAt: Nullable(Instant),
+      materials: Nullable(Type.Array(Material)),
+    }),
+  ),
+  decision: Nullable(
+    Type.Object({
+      decision: Type.String(),
+      opinion: Nullable(Type.String()),
+      conditions: Type.Array(Type.String()),
+      by: ActorView,
+      at: Instant,
+    }),
+  ),
+});
+export type TaskView = Static<typeof TaskView>;
+
+export const StageView = Type.Object({
+  code: Type.String(),
+  order: Type.Integer(),
+  status: Type.String(),
+  openedAt: Nullable(Instant),
+  closedAt: Nullable(Instant),
+  committedDays: Type.Integer(),
+  light: Light,
+  tasks: Type.Array(TaskView),
+});
+export type StageView = Static<typeof StageView>;
+
+export const CertificateView = Type.Object({
+  number: Type.String(),
+  name: Type.String(),
+  itemCode: Type.String(),
+  caseId: Type.String(),
+  projectCode: Type.String(),
+  holder: Type.String(),
+  issuedAt: Instant,
+  verificationCode: Type.String(),
+});
+export type CertificateView = Static<typeof CertificateView>;
+
+export const CaseView = Type.Object({
+  caseId: Type.String(),
+  projectCode: Type.String(),
+  projectName: Type.String(),
+  projectType: Type.String(),
+  applicant: Type.Object({ name: Type.String(), creditCode: Type.String() }),
+  location: Nullable(Type.String()),
+  totalInvestment: Nullable(Type.Number()),
+  landArea: Nullable(Type.Number()),
+  floorArea: Nullable(Type.Number()),
+  materials: Type.Array(Material),
+  status: Type.String(),
+  currentStage: Type.String(),
+  awaiting: Nullable(Type.String()),
+  light: Light,
+  catalogVersion: Type.Integer(),
+  acceptedAt: Instant,
+  closedAt: Nullable(Instant),
+  stages: Type.Array(StageView),
+  escalations: Type.Array(Type.Unknown()),
+  certificates: Type.Array(CertificateView),
+});
+export type CaseView = Static<typeof CaseView>;
+
+export const CaseSummaryView = Type.Omit(CaseView, ['stages', 'escalations', 'certificates', 'materials']);
+export type CaseSummaryView = Static<typeof CaseSummaryView>;
+
+export const AuditEventView = Type.Object({
+  seq: Type.Integer(),
+  type: Type.String(),
+  at: Instant,
+  actor: ActorView,
+  data: Type.Record(Type.String(), Type.Unknown()),
+  prevHash: Type.String(),
+  hash: Type.String(),
+});
+
+export const listOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
+
+export const CaseIdParams = Type.Object({ caseId: Type.String({ maxLength: 200 }) });
+export const TaskParams = Type.Object({ caseId: Type.String({ maxLength: 200 }), taskId: Type.String({ maxLength: 200 }) });
+export const StageParams = Type.Object({ caseId: Type.String({ maxLength: 200 }), stage: Type.String({ maxLength: 200 }) });
+
+export const DecisionBody = Type.Union([
+  Type.Object(
+    {
+      decision: Type.Literal('approve'),
+      opinion: Type.Optional(LongText()),
+      conditions: Type.Optional(Type.Array(LongText(), { maxItems: 100 })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { decision: Type.Literal('reject'), opinion: LongText('the reasons for rejection') },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      decision: Type.Literal('request_supplement'),
+      opinion: LongText(),
+      missingMaterials: Type.Array(ShortText(), { minItems: 1, maxItems: 100, description: '一次性告知: all at once' }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type DecisionBody = Static<typeof DecisionBody>;
+
+export const MaterialsBody = Type.Object({ materials: Materials }, { additionalProperties: false });
+export const ReasonBody = Type.Object({ reason: LongText() }, { additionalProperties: false });
+export const ExtensionBody = Type.Object(
+  { workingDays: Type.Integer({ minimum: 1, maximum: 10 }), reason: LongText() },
+  { additionalProperties: false },
+);
+
+export const CaseListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ maxLength: 40 })),
+    stage: Type.Optional(Type.String({ maxLength: 40 })),
+    light: Type.Optional(Light),
+    projectType: Type.Optional(Type.String({ maxLength: 40 })),
+    department: Type.Optional(Type.String({ maxLength: 40 })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type CaseListQuery = Static<typeof CaseListQuery>;
+
+export const TaskListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ maxLength: 40 })),
+    department: Type.Optional(Type.String({ maxLength: 40 })),
+    light: Type.Optional(Light),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export type TaskListQuery = Static<typeof TaskListQuery>;

@@ -1,0 +1,50 @@
+/** The API process: listens, and restarts any case whose workflow never started. */
+import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config.js';
+import { connectDatabase } from '../db/client.js';
+import { findUnstartedCases } from '../db/queries.js';
+import { buildConnectionOptions } from '../temporal.config.js';
+import { buildApp } from './app.js';
+import { startCaseWorkflow } from './temporal-edge.js';
+
+const SWEEP_INTERVAL_MS = 30_000;
+
+const config = loadConfig();
+const database = connectDatabase(config.databaseUrl, { max: config.databasePoolSize });
+const connection = await Connection.connect(buildConnectionOptions(config.temporal, (p) => readFileSync(p)));
+const temporal = new Client({ connection, namespace: config.temporal.namespace });
+const app = await buildApp({
+  db: database.db,
+  temporal,
+  taskQueue: config.temporal.taskQueue,
+  authJwtSecret: config.authJwtSecret,
+  timeZone: config.timeZone,
+  rateLimitPerMinute: config.rateLimitPerMinute,
+  logLevel: config.logLevel,
+});
+
+/** A case row is written before its workflow starts; if the API died in between, start it now. */
+async function sweepUnstartedCases(): Promise<void> {
+  const rows = await findUnstartedCases(database.db, new Date(Date.now() - SWEEP_INTERVAL_MS));
+  for (const row of rows) {
+    await startCaseWorkflow(temporal, config.temporal.taskQueue, row.startInput);
+    app.log.info({ caseId: row.caseId }, 'started the workflow of a case left unstarted');
+  }
+}
+const sweeper = setInterval(() => {
+  sweepUnstartedCases().catch((error: unknown) => app.log.warn({ err: error }, 'sweep of unstarted cases failed'));
+}, SWEEP_INTERVAL_MS);
+
+async function shutdown(signal: string): Promise<void> {
+  app.log.info(`${signal}: shutting down`);
+  clearInterval(sweeper);
+  await app.close();
+  await connection.close();
+  await database.close();
+  process.exit(0);
+}
+process.once('SIGINT', (s) => void shutdown(s));
+process.once('SIGTERM', (s) => void shutdown(s));
+
+await app.listen({ port: config.port, host: config.host });

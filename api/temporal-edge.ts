@@ -1,0 +1,79 @@
+/**
+ * Temporal operations as the API uses them, with Temporal's errors translated at the edge:
+ * an update's domain refusal → its error code, a missing workflow → 404, a closed one → 409,
+ * an unreachable server → 503.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdConflictPolicy, type UpdateDefinition } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import type { CaseStartInput } from '../domain/case-types.js';
+import { AppError, isErrorCode } from '../domain/errors.js';
+import { caseWorkflowId } from '../temporal.config.js';
+import { caseWorkflow, syncedUpdate, type UpdateResult } from '../workflows/case-workflow.js';
+
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof WorkflowUpdateFailedError) {
+    const cause = error.cause;
+    if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
+      return new AppError(cause.type, cause.message);
+    }
+    return new AppError('INTERNAL', 'the workflow could not apply the request');
+  }
+  if (error instanceof WorkflowNotFoundError) {
+    return new AppError('CASE_CLOSED', 'the case is closed and takes no further requests');
+  }
+  return new AppError('DEPENDENCY_UNAVAILABLE', 'Temporal is unavailable', {
+    reason: error instanceof Error ? error.message : String(error),
+  });
+}
+
+/** A stable Update ID: a retried request with the same Idempotency-Key is applied once. */
+export function updateIdFor(subject: string, idempotencyKey: string | undefined): string | undefined {
+  if (!idempotencyKey) return undefined;
+  return createHash('sha256').update(`${subject}\u0000${idempotencyKey}`).digest('hex');
+}
+
+export async function startCaseWorkflow(client: Client, taskQueue: string, input: CaseStartInput): Promise<void> {
+  try {
+    await client.workflow.start(caseWorkflow, {
+      workflowId: caseWorkflowId(input.caseId),
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw toAppError(error);
+  }
+}
+
+/** Runs an update on the case's workflow and answers once its effects are in the read model. */
+export async function updateCase<Args extends unknown[]>(
+  client: Client,
+  caseId: string,
+  definition: UpdateDefinition<UpdateResult, Args, string>,
+  args: Args,
+  updateId?: string,
+): Promise<UpdateResult> {
+  try {
+    const handle = client.workflow.getHandle(caseWorkflowId(caseId));
+    // The SDK's overloads split on arity; the definition fixes the argument types already.
+    const run = handle.executeUpdate as (
+      def: UpdateDefinition<UpdateResult, Args, string>,
+      options: { args: Args; updateId?: string },
+    ) => Promise<UpdateResult>;
+    return await run.call(handle, definition, { args, ...(updateId ? { updateId } : {}) });
+  } catch (error) {
+    throw toAppError(error);
+  }
+}
+
+export async function waitForCaseSynced(client: Client, caseId: string): Promise<void> {
+  await updateCase(client, caseId, syncedUpdate, []);
+}

@@ -1,0 +1,156 @@
+/** Read-model rows → SPEC §4 resource shapes, with lights and day counts as of `now`. */
+import type { WorkingCalendar } from '../domain/calendar.js';
+import type { Actor } from '../domain/case-types.js';
+import { computeCaseLight, computeTaskLight, worstLight, type Light } from '../domain/light.js';
+import type { AuditEventRow, CaseRow, CertificateRow, StageRow, TaskRow } from '../db/queries.js';
+import type { CaseSummaryView, CaseView, CertificateView, StageView, TaskView } from './schemas.js';
+
+export interface ViewContext {
+  calendar: WorkingCalendar;
+  now: number;
+}
+
+const ms = (d: Date | null): number | null => (d ? d.getTime() : null);
+
+export function formatInstant(ctx: ViewContext, value: Date | number | null): string | null {
+  if (value === null) return null;
+  return ctx.calendar.formatInstant(typeof value === 'number' ? value : value.getTime());
+}
+
+function instant(ctx: ViewContext, value: Date | number): string {
+  return ctx.calendar.formatInstant(typeof value === 'number' ? value : value.getTime());
+}
+
+function actorView(actor: Actor) {
+  return { sub: actor.sub, name: actor.name, role: actor.role, ...(actor.department ? { department: actor.department } : {}) };
+}
+
+export function taskLight(row: TaskRow, now: number): Light {
+  return computeTaskLight({ status: row.status, deadlineMs: ms(row.deadline), yellowFromMs: ms(row.yellowFrom) }, now);
+}
+
+/** Working days used so far: banked days plus, while pending, the days run before today. */
+function usedWorkingDays(ctx: ViewContext, row: TaskRow): number {
+  if (row.status !== 'pending' || !row.startDate) return row.usedWorkingDays;
+  const today = ctx.calendar.localDate(ctx.now);
+  const running = today > row.startDate ? ctx.calendar.countWorkingDays(row.startDate, today) : 0;
+  return row.usedBeforeRun + running;
+}
+
+export function toTaskView(ctx: ViewContext, row: TaskRow): TaskView {
+  const used = usedWorkingDays(ctx, row);
+  const total = row.committedWorkingDays + (row.extension?.workingDays ?? 0);
+  return {
+    taskId: row.taskId,
+    caseId: row.caseId,
+    stage: row.stage,
+    itemCode: row.itemCode,
+    itemName: row.itemName,
+    itemNameEn: row.itemNameEn,
+    department: row.department,
+    status: row.status,
+    committedWorkingDays: total,
+    statutoryWorkingDays: row.statutoryWorkingDays,
+    startDate: row.startDate,
+    dueDate: row.dueDate,
+    deadline: formatInstant(ctx, row.deadline),
+    derivation: row.derivation,
+    usedWorkingDays: used,
+    remainingWorkingDays: Math.max(0, total - used),
+    light: taskLight(row, ctx.now),
+    extension: row.extension
+      ? { ...row.extension, by: actorView(row.extension.by), at: instant(ctx, row.extension.at) }
+      : null,
+    supplement: row.supplement
+      ? {
+          opinion: row.supplement.opinion,
+          missingMaterials: row.supplement.missingMaterials,
+          requestedAt: instant(ctx, row.supplement.requestedAt),
+          resubmittedAt: formatInstant(ctx, row.supplement.resubmittedAt),
+          materials: row.supplement.materials,
+        }
+      : null,
+    decision: row.decision
+      ? {
+          decision: row.decision.decision,
+          opinion: row.decision.opinion,
+          conditions: row.decision.conditions,
+          by: actorView(row.decision.by),
+          at: instant(ctx, row.decision.at),
+        }
+      : null,
+  };
+}
+
+export function toStageView(ctx: ViewContext, row: StageRow, stageTasks: TaskView[]): StageView {
+  return {
+    code: row.code,
+    order: row.order,
+    status: row.status,
+    openedAt: formatInstant(ctx, row.openedAt),
+    closedAt: formatInstant(ctx, row.closedAt),
+    committedDays: row.committedDays,
+    light: row.status === 'in_review' ? worstLight(stageTasks.map((t) => t.light)) : 'done',
+    tasks: stageTasks,
+  };
+}
+
+export function toCertificateView(ctx: ViewContext, row: CertificateRow): CertificateView {
+  return {
+    number: row.number,
+    name: row.name,
+    itemCode: row.itemCode,
+    caseId: row.caseId,
+    projectCode: row.projectCode,
+    holder: row.holder,
+    issuedAt: instant(ctx, row.issuedAt),
+    verificationCode: row.verificationCode,
+  };
+}
+
+function caseLight(ctx: ViewContext, row: CaseRow, caseTasks: TaskRow[]): Light {
+  const current = caseTasks.filter((t) => t.stage === row.currentStage);
+  return computeCaseLight(row.status, row.awaiting, current.map((t) => taskLight(t, ctx.now)));
+}
+
+export function toCaseSummaryView(ctx: ViewContext, row: CaseRow, caseTasks: TaskRow[]): CaseSummaryView {
+  return {
+    caseId: row.caseId,
+    projectCode: row.projectCode,
+    projectName: row.projectName,
+    projectType: row.projectType,
+    applicant: row.applicant,
+    location: row.location,
+    totalInvestment: row.totalInvestment,
+    landArea: row.landArea,
+    floorArea: row.floorArea,
+    status: row.status,
+    currentStage: row.currentStage,
+    awaiting: row.awaiting,
+    light: caseLight(ctx, row, caseTasks),
+    catalogVersion: row.catalogVersion,
+    acceptedAt: instant(ctx, row.acceptedAt),
+    closedAt: formatInstant(ctx, row.closedAt),
+  };
+}
+
+export function toCaseView(
+  ctx: ViewContext,
+  row: CaseRow,
+  stageRows: StageRow[],
+  taskRows: TaskRow[],
+  certificateRows: CertificateRow[],
+): CaseView {
+  const taskViews = taskRows.map((t) => toTaskView(ctx, t));
+  return {
+    ...toCaseSummaryView(ctx, row, taskRows),
+    materials: row.materials,
+    stages: stageRows.map((s) => toStageView(ctx, s, taskViews.filter((t) => t.stage === s.code))),
+    escalations: [],
+    certificates: certificateRows.map((c) => toCertificateView(ctx, c)),
+  };
+}
+
+export function toAuditEventView(row: AuditEventRow) {
+  return { ...(JSON.parse(row.canonical) as Record<string, unknown>), hash: row.hash };
+}

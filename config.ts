@@ -1,0 +1,92 @@
+/**
+ * The one place that reads the environment. Parsed once, validated, and exported as a typed
+ * object; a missing or malformed variable stops the process with its name.
+ */
+export interface AppConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string;
+  /** connections per process; the embedded PGlite default serves one session, so ./scripts/start sets 1 */
+  databasePoolSize: number;
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    /** mTLS client certificate and key (PEM files), or an API key, for a production cluster */
+    tlsCertPath: string | undefined;
+    tlsKeyPath: string | undefined;
+    tlsCaPath: string | undefined;
+    tlsServerName: string | undefined;
+    apiKey: string | undefined;
+  };
+  authJwtSecret: string;
+  timeZone: string;
+  rateLimitPerMinute: number;
+  notifyWebhookUrl: string | undefined;
+  notifyWebhookSecret: string | undefined;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = optional(env, name);
+  if (value === undefined) throw new ConfigError(`${name} is required`);
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function timeZone(env: Env): string {
+  const zone = optional(env, 'APPROVAL_TIMEZONE') ?? 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw new ConfigError(`APPROVAL_TIMEZONE "${zone}" is not an IANA time zone`);
+  }
+  return zone;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const secret = required(env, 'AUTH_JWT_SECRET');
+  if (secret.length < 32) throw new ConfigError('AUTH_JWT_SECRET must be at least 32 characters');
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    dataDir: optional(env, 'DATA_DIR') ?? '.data',
+    databaseUrl: required(env, 'DATABASE_URL'),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 100),
+    temporal: {
+      address: optional(env, 'TEMPORAL_ADDRESS') ?? '127.0.0.1:7233',
+      namespace: optional(env, 'TEMPORAL_NAMESPACE') ?? 'default',
+      taskQueue: optional(env, 'TEMPORAL_TASK_QUEUE') ?? 'parallel-approval',
+      tlsCertPath: optional(env, 'TEMPORAL_TLS_CERT'),
+      tlsKeyPath: optional(env, 'TEMPORAL_TLS_KEY'),
+      tlsCaPath: optional(env, 'TEMPORAL_TLS_CA'),
+      tlsServerName: optional(env, 'TEMPORAL_TLS_SERVER_NAME'),
+      apiKey: optional(env, 'TEMPORAL_API_KEY'),
+    },
+    authJwtSecret: secret,
+    timeZone: timeZone(env),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
+    notifyWebhookUrl: optional(env, 'NOTIFY_WEBHOOK_URL'),
+    notifyWebhookSecret: optional(env, 'NOTIFY_WEBHOOK_SECRET'),
+    logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
+  };
+}

@@ -1,0 +1,278 @@
+/** Query functions over the read model: `find` returns a list or nothing, `get` one row or throws. */
+import { and, asc, desc, eq, exists, ilike, inArray, lt, lte, not, or, sql, type SQL } from 'drizzle-orm';
+import type { YearSchedule } from '../domain/calendar.js';
+import type { Catalog } from '../domain/catalog.js';
+import type { CaseStartInput, Actor } from '../domain/case-types.js';
+import { AppError } from '../domain/errors.js';
+import type { Light } from '../domain/light.js';
+import type { Database } from './client.js';
+import { auditEvents, calendarYears, cases, catalogVersions, certificates, stages, tasks } from './schema.js';
+
+export type CaseRow = typeof cases.$inferSelect;
+export type StageRow = typeof stages.$inferSelect;
+export type TaskRow = typeof tasks.$inferSelect;
+export type CertificateRow = typeof certificates.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+export async function getLatestCatalog(db: Database): Promise<Catalog> {
+  const [row] = await db.select().from(catalogVersions).orderBy(desc(catalogVersions.version)).limit(1);
+  if (!row) throw new Error('the catalog is not seeded');
+  return row.data;
+}
+
+export async function findCalendarYears(db: Database): Promise<YearSchedule[]> {
+  const rows = await db.select().from(calendarYears).orderBy(asc(calendarYears.year));
+  return rows.map((r) => ({ year: r.year, version: r.version, holidays: r.holidays, makeUpDays: r.makeUpDays }));
+}
+
+/**
+ * Inserts a new case's row before its workflow starts (the workflow's activities update it).
+ * Returns `created: false` when this very case already exists (a retried request);
+ * throws CASE_ALREADY_OPEN when another case of the project is open.
+ */
+export async function insertCaseRow(
+  db: Database,
+  input: CaseStartInput,
+  openedBy: Actor,
+): Promise<{ created: boolean }> {
+  const { project } = input;
+  try {
+    const inserted = await db
+      .insert(cases)
+      .values({
+        caseId: input.caseId,
+        projectCode: project.projectCode,
+        projectName: project.projectName,
+        projectType: project.projectType,
+        applicant: project.applicant,
+        location: project.location,
+        totalInvestment: project.totalInvestment,
+        landArea: project.landArea,
+        floorArea: project.floorArea,
+        materials: input.materials,
+        status: 'open',
+        currentStage: input.plan.stages[0]?.code ?? 'land-use-planning',
+        awaiting: 'departments',
+        catalogVersion: input.plan.catalogVersion,
+        acceptedAt: new Date(input.acceptedAtMs),
+        openedBy,
+        startInput: input,
+      })
+      .onConflictDoNothing({ target: cases.caseId })
+      .returning({ caseId: cases.caseId });
+    return { created: inserted.length > 0 };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; constraint_name?: string } }).cause ?? error;
+    const { code, constraint_name: constraint } = cause as { code?: string; constraint_name?: string };
+    if (code === '23505' && constraint === 'cases_one_open_per_project') {
+      const [open] = await db
+        .select({ caseId: cases.caseId })
+        .from(cases)
+        .where(and(eq(cases.projectCode, project.projectCode), eq(cases.status, 'open')));
+      throw new AppError('CASE_ALREADY_OPEN', `project ${project.projectCode} already has an open case`, {
+        caseId: open?.caseId ?? null,
+        projectCode: project.projectCode,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Cases whose workflow has not written anything yet: started again by the sweeper. */
+export async function findUnstartedCases(db: Database, olderThan: Date): Promise<CaseRow[]> {
+  return db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.version, 0), lt(cases.createdAt, olderThan)))
+    .limit(100);
+}
+
+export async function deleteUnstartedCase(db: Database, caseId: string): Promise<void> {
+  await db.delete(cases).where(and(eq(cases.caseId, caseId), eq(cases.version, 0)));
+}
+
+export async function findCaseRow(db: Database, caseId: string): Promise<CaseRow | undefined> {
+  const [row] = await db.select().from(cases).where(eq(cases.caseId, caseId));
+  return row;
+}
+
+export async function findStagesOfCase(db: Database, caseId: string): Promise<StageRow[]> {
+  return db.select().from(stages).where(eq(stages.caseId, caseId)).orderBy(asc(stages.order));
+}
+
+export async function findTasksOfCases(db: Database, caseIds: string[]): Promise<TaskRow[]> {
+  if (caseIds.length === 0) return [];
+  return db
+    .select()
+    .from(tasks)
+    .where(inArray(tasks.caseId, caseIds))
+    .orderBy(asc(tasks.caseId), asc(tasks.taskId));
+}
+
+export async function findTaskRow(db: Database, taskId: string): Promise<TaskRow | undefined> {
+  const [row] = await db.select().from(tasks).where(eq(tasks.taskId, taskId));
+  return row;
+}
+
+export async function findCertificatesOfCase(db: Database, caseId: string): Promise<CertificateRow[]> {
+  return db.select().from(certificates).where(eq(certificates.caseId, caseId)).orderBy(asc(certificates.number));
+}
+
+export async function findCertificate(db: Database, number: string): Promise<CertificateRow | undefined> {
+  const [row] = await db.select().from(certificates).where(eq(certificates.number, number));
+  return row;
+}
+
+export async function findAuditEvents(db: Database, caseId: string): Promise<AuditEventRow[]> {
+  return db.select().from(auditEvents).where(eq(auditEvents.caseId, caseId)).orderBy(asc(auditEvents.seq));
+}
+
+export async function hasTaskOfDepartment(db: Database, caseId: string, department: string): Promise<boolean> {
+  const [row] = await db
+    .select({ one: sql<number>`1` })
+    .from(tasks)
+    .where(and(eq(tasks.caseId, caseId), eq(tasks.department, department)))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** Cursor over (created_at desc, case_id desc), opaque to clients. */
+export function encodeCursor(parts: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, arity: number): string[] {
+  try {
+    const parts: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parts) && parts.length === arity && parts.every((p) => typeof p === 'string')) {
+      return parts as string[];
+    }
+  } catch {
+    // fall through
+  }
+  throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+}
+
+/** A SQL condition: the case's current-stage tasks put it under `light` now (SPEC §3 Light). */
+function caseLightCondition(light: Light, now: Date): SQL {
+  const taskOfCurrentStage = (condition: SQL) =>
+    exists(
+      sql`(select 1 from ${tasks} where ${tasks.caseId} = ${cases.caseId} and ${tasks.stage} = ${cases.currentStage} and ${condition})`,
+    );
+  const red = taskOfCurrentStage(sql`${tasks.status} = 'pending' and ${tasks.deadline} < ${now}`);
+  const yellow = taskOfCurrentStage(sql`${tasks.status} = 'pending' and ${tasks.yellowFrom} <= ${now}`);
+  const running = taskOfCurrentStage(sql`${tasks.status} in ('pending', 'blocked')`);
+  const open = eq(cases.status, 'open');
+  switch (light) {
+    case 'done':
+      return not(open);
+    case 'red':
+      return and(open, red)!;
+    case 'yellow':
+      return and(open, not(red), yellow)!;
+    case 'green':
+      return and(open, not(red), not(yellow), running)!;
+    case 'paused':
+      return and(open, not(running))!;
+  }
+}
+
+export interface CaseFilter {
+  status?: string;
+  stage?: string;
+  light?: Light;
+  projectType?: string;
+  department?: string;
+  q?: string;
+  limit: number;
+  cursor?: string;
+  now: Date;
+}
+
+export async function findCases(db: Database, filter: CaseFilter): Promise<{ rows: CaseRow[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [];
+  if (filter.status) conditions.push(eq(cases.status, filter.status));
+  if (filter.stage) conditions.push(eq(cases.currentStage, filter.stage));
+  if (filter.projectType) conditions.push(eq(cases.projectType, filter.projectType));
+  if (filter.department) {
+    conditions.push(
+      exists(sql`(select 1 from ${tasks} where ${tasks.caseId} = ${cases.caseId} and ${tasks.department} = ${filter.department})`),
+    );
+  }
+  if (filter.q) {
+    const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    conditions.push(or(ilike(cases.projectCode, pattern), ilike(cases.projectName, pattern))!);
+  }
+  if (filter.light) conditions.push(caseLightCondition(filter.light, filter.now));
+  if (filter.cursor) {
+    const [createdAt, caseId] = decodeCursor(filter.cursor, 2) as [string, string];
+    const at = new Date(createdAt);
+    if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+    conditions.push(or(lt(cases.createdAt, at), and(eq(cases.createdAt, at), lt(cases.caseId, caseId)))!);
+  }
+  const rows = await db
+    .select()
+    .from(cases)
+    .where(and(...conditions))
+    .orderBy(desc(cases.createdAt), desc(cases.caseId))
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.caseId]) : null;
+  return { rows: page, nextCursor };
+}
+
+export interface TaskFilter {
+  status?: string;
+  department?: string;
+  light?: Light;
+  limit: number;
+  cursor?: string;
+  now: Date;
+}
+
+/** The inbox: ordered by deadline (tasks without a running clock last), then task id. */
+export async function findTasks(db: Database, filter: TaskFilter): Promise<{ rows: TaskRow[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [];
+  if (filter.status) conditions.push(eq(tasks.status, filter.status));
+  if (filter.department) conditions.push(eq(tasks.department, filter.department));
+  const { now } = filter;
+  switch (filter.light) {
+    case 'done':
+      conditions.push(sql`${tasks.status} in ('approved', 'rejected', 'cancelled')`);
+      break;
+    case 'paused':
+      conditions.push(eq(tasks.status, 'awaiting_supplement'));
+      break;
+    case 'red':
+      conditions.push(and(eq(tasks.status, 'pending'), lt(tasks.deadline, now))!);
+      break;
+    case 'yellow':
+      conditions.push(and(eq(tasks.status, 'pending'), sql`${tasks.deadline} >= ${now}`, lte(tasks.yellowFrom, now))!);
+      break;
+    case 'green':
+      conditions.push(
+        or(eq(tasks.status, 'blocked'), and(eq(tasks.status, 'pending'), sql`${tasks.yellowFrom} > ${now}`))!,
+      );
+      break;
+    default:
+      break;
+  }
+  // deadline nulls sort last; the cursor carries the sort key ('' for no deadline)
+  const sortKey = sql<string>`coalesce(to_char(${tasks.deadline} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS'), '9999')`;
+  if (filter.cursor) {
+    const [key, taskId] = decodeCursor(filter.cursor, 2) as [string, string];
+    conditions.push(sql`(${sortKey}, ${tasks.taskId}) > (${key}, ${taskId})`);
+  }
+  const rows = await db
+    .select({ row: tasks, key: sortKey })
+    .from(tasks)
+    .where(and(...conditions))
+    .orderBy(sortKey, asc(tasks.taskId))
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  const nextCursor = rows.length > filter.limit && last ? encodeCursor([last.key, last.row.taskId]) : null;
+  return { rows: page.map((r) => r.row), nextCursor };
+}

@@ -1,0 +1,188 @@
+/**
+ * The read model and the data the API owns. Workflows are the source of truth for a case's
+ * state; these tables are written by idempotent activities (and, for a case's opening row and
+ * idempotency records, by the API) so that queries never have to ask Temporal.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  char,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import type { Catalog } from '../domain/catalog.js';
+import type { HolidayRange } from '../domain/calendar.js';
+import type {
+  Actor,
+  Applicant,
+  CaseStartInput,
+  Material,
+  TaskDecision,
+  TaskExtension,
+  TaskSupplement,
+} from '../domain/case-types.js';
+import type { Derivation } from '../domain/calendar.js';
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Catalog versions: a case keeps the version it was opened under. */
+export const catalogVersions = pgTable('catalog_versions', {
+  version: integer('version').primaryKey(),
+  data: jsonb('data').$type<Catalog>().notNull(),
+  createdAt: instant('created_at').notNull().defaultNow(),
+});
+
+/** Published working-day schedules, one row per year (years without a row are provisional). */
+export const calendarYears = pgTable('calendar_years', {
+  year: integer('year').primaryKey(),
+  version: integer('version').notNull(),
+  holidays: jsonb('holidays').$type<HolidayRange[]>().notNull(),
+  makeUpDays: jsonb('make_up_days').$type<string[]>().notNull(),
+  publishedAt: instant('published_at').notNull().defaultNow(),
+  publishedBy: jsonb('published_by').$type<Actor | null>(),
+});
+
+export const cases = pgTable(
+  'cases',
+  {
+    caseId: text('case_id').primaryKey(),
+    projectCode: text('project_code').notNull(),
+    projectName: text('project_name').notNull(),
+    projectType: text('project_type').notNull(),
+    applicant: jsonb('applicant').$type<Applicant>().notNull(),
+    location: text('location'),
+    totalInvestment: doublePrecision('total_investment'),
+    landArea: doublePrecision('land_area'),
+    floorArea: doublePrecision('floor_area'),
+    materials: jsonb('materials').$type<Material[]>().notNull(),
+    /** open | completed | rejected | withdrawn */
+    status: text('status').notNull(),
+    currentStage: text('current_stage').notNull(),
+    /** departments | applicant | null */
+    awaiting: text('awaiting'),
+    catalogVersion: integer('catalog_version').notNull(),
+    acceptedAt: instant('accepted_at').notNull(),
+    openedBy: jsonb('opened_by').$type<Actor>().notNull(),
+    closedAt: instant('closed_at'),
+    /** the workflow's start input, kept so a case whose workflow never started can be started later */
+    startInput: jsonb('start_input').$type<CaseStartInput>().notNull(),
+    /** last audit seq the workflow has written; 0 until the workflow's first write */
+    version: integer('version').notNull().default(0),
+    createdAt: instant('created_at').notNull().defaultNow(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('cases_one_open_per_project').on(t.projectCode).where(sql`${t.status} = 'open'`),
+    index('cases_status_idx').on(t.status),
+    index('cases_created_idx').on(t.createdAt, t.caseId),
+  ],
+);
+
+export const stages = pgTable(
+  'stages',
+  {
+    caseId: text('case_id').notNull(),
+    code: text('code').notNull(),
+    order: integer('order').notNull(),
+    /** not_started | in_review | approved | rejected | cancelled */
+    status: text('status').notNull(),
+    openedAt: instant('opened_at'),
+    closedAt: instant('closed_at'),
+    committedDays: integer('committed_days').notNull(),
+    materials: jsonb('materials').$type<Material[]>(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.code] })],
+);
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    taskId: text('task_id').primaryKey(),
+    caseId: text('case_id').notNull(),
+    stage: text('stage').notNull(),
+    itemCode: text('item_code').notNull(),
+    itemName: text('item_name').notNull(),
+    itemNameEn: text('item_name_en').notNull(),
+    department: text('department').notNull(),
+    /** blocked | pending | awaiting_supplement | approved | rejected | cancelled */
+    status: text('status').notNull(),
+    committedWorkingDays: integer('committed_working_days').notNull(),
+    statutoryWorkingDays: integer('statutory_working_days').notNull(),
+    warningDays: integer('warning_days').notNull(),
+    deemedConsent: boolean('deemed_consent').notNull(),
+    startDate: date('start_date', { mode: 'string' }),
+    dueDate: date('due_date', { mode: 'string' }),
+    deadline: instant('deadline'),
+    yellowFrom: instant('yellow_from'),
+    derivation: jsonb('derivation').$type<Derivation>(),
+    /** working days used before the current clock run (pauses excluded) */
+    usedBeforeRun: integer('used_before_run').notNull().default(0),
+    usedWorkingDays: integer('used_working_days').notNull().default(0),
+    remainingWorkingDays: integer('remaining_working_days').notNull(),
+    extension: jsonb('extension').$type<TaskExtension | null>(),
+    supplement: jsonb('supplement').$type<TaskSupplement | null>(),
+    decision: jsonb('decision').$type<TaskDecision | null>(),
+    pendingSince: instant('pending_since'),
+    decidedAt: instant('decided_at'),
+    lastEventAt: instant('last_event_at').notNull(),
+  },
+  (t) => [
+    index('tasks_case_idx').on(t.caseId),
+    index('tasks_department_status_idx').on(t.department, t.status),
+    index('tasks_deadline_idx').on(t.deadline),
+  ],
+);
+
+export const certificates = pgTable(
+  'certificates',
+  {
+    number: text('number').primaryKey(),
+    name: text('name').notNull(),
+    itemCode: text('item_code').notNull(),
+    caseId: text('case_id').notNull(),
+    taskId: text('task_id').notNull(),
+    projectCode: text('project_code').notNull(),
+    holder: text('holder').notNull(),
+    issuedAt: instant('issued_at').notNull(),
+    verificationCode: text('verification_code').notNull(),
+  },
+  (t) => [index('certificates_case_idx').on(t.caseId)],
+);
+
+/** Append-only audit trail; each case's events form their own hash chain. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    caseId: text('case_id').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    at: instant('at').notNull(),
+    /** the exact canonical JSON (without `hash`) that `hash` is the SHA-256 of */
+    canonical: text('canonical').notNull(),
+    prevHash: char('prev_hash', { length: 64 }).notNull(),
+    hash: char('hash', { length: 64 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.seq] })],
+);
+
+/** Idempotency-Key records, scoped to the caller's `sub`. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    subject: text('subject').notNull(),
+    key: text('key').notNull(),
+    requestHash: char('request_hash', { length: 64 }).notNull(),
+    statusCode: integer('status_code'),
+    response: jsonb('response'),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.subject, t.key] })],
+);

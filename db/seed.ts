@@ -1,0 +1,32 @@
+/**
+ * Seeds the catalog and the published calendar years. Idempotent: existing rows are kept, so an
+ * administrator's later edits survive a restart; a new catalog version in the file is added.
+ */
+import catalogSeed from './seed/catalog.json' with { type: 'json' };
+import { SEED_SCHEDULES } from '../domain/calendar-seed.js';
+import { validateCatalog, type Catalog } from '../domain/catalog.js';
+import type { Database } from './client.js';
+import { calendarYears, catalogVersions } from './schema.js';
+
+export const SEED_CATALOG = catalogSeed as Catalog;
+
+export async function seedDatabase(db: Database): Promise<void> {
+  const problems = validateCatalog(SEED_CATALOG);
+  if (problems.length > 0) throw new Error(`catalog seed is invalid: ${problems.join('; ')}`);
+  await db
+    .insert(catalogVersions)
+    .values({ version: SEED_CATALOG.version, data: SEED_CATALOG })
+    .onConflictDoNothing();
+  await db
+    .insert(calendarYears)
+    .values(
+      SEED_SCHEDULES.map((s) => ({
+        year: s.year,
+        version: s.version,
+        holidays: s.holidays,
+        makeUpDays: s.makeUpDays,
+        publishedBy: null,
+      })),
+    )
+    .onConflictDoNothing();
+}

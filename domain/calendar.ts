@@ -1,0 +1,353 @@
+/**
+ * Working-day calendar and deadline math (SPEC §3, "Clock rules").
+ *
+ * Runs inside the Temporal workflow sandbox, so everything here is pure and deterministic:
+ * instants come in as epoch milliseconds, calendar dates as 'YYYY-MM-DD' strings, and the only
+ * ambient API used is Intl.DateTimeFormat, to read a time zone's offset at an instant.
+ * A calendar is immutable: publishing a year's schedule means building a new WorkingCalendar.
+ */
+import { LunarDay, SolarTerm, type SolarDay } from 'tyme4ts';
+
+export type IsoDate = string; // 'YYYY-MM-DD'
+export interface HolidayRange { from: IsoDate; to: IsoDate; name: string }
+/** A year's schedule as published by the State Council (or an administrator). */
+export interface YearSchedule { year: number; holidays: HolidayRange[]; makeUpDays: IsoDate[]; version: number }
+export interface Derivation {
+  /** the instant counting follows, ISO with the zone's offset */
+  from: string;
+  /** first working day strictly after the local date of `from` */
+  startDate: IsoDate;
+  workingDays: number;
+  dueDate: IsoDate;
+  /** the N working days counted */
+  countedDays: IsoDate[];
+  /** non-working days between the local date of `from` (exclusive) and dueDate */
+  skipped: { date: IsoDate; reason: 'weekend' | 'holiday' }[];
+  /** weekend make-up working days (调休上班) among countedDays */
+  makeUpDaysUsed: IsoDate[];
+  /** which schedules were used, e.g. '2026@1' or '2026@1,2027@provisional' */
+  calendarVersion: string;
+  /** true if a day the derivation looked at falls in a year without a published schedule */
+  provisional: boolean;
+}
+export interface Deadline { startDate: IsoDate; dueDate: IsoDate; deadlineMs: number; derivation: Derivation }
+export interface DayClass { working: boolean; reason?: 'weekend' | 'holiday'; makeUp: boolean; provisional: boolean }
+
+const DAY_MS = 86_400_000;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Days since 1970-01-01; throws on anything but a real 'YYYY-MM-DD' date. */
+function toDayNumber(date: IsoDate): number {
+  const match = ISO_DATE.exec(date);
+  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
+  if (Number.isNaN(ms) || fromDayNumber(ms / DAY_MS) !== date) {
+    throw new RangeError(`not a calendar date (YYYY-MM-DD): ${String(date)}`);
+  }
+  return ms / DAY_MS;
+}
+
+function fromDayNumber(day: number): IsoDate {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The date `n` calendar days after `date` (n may be negative). */
+export function addDays(date: IsoDate, n: number): IsoDate {
+  return fromDayNumber(toDayNumber(date) + n);
+}
+
+function isWeekend(date: IsoDate): boolean {
+  const weekday = (((toDayNumber(date) + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday; 0 is Sunday
+  return weekday === 0 || weekday === 6;
+}
+
+function yearOf(date: IsoDate): number {
+  return Number(date.slice(0, 4));
+}
+
+function datesOf(range: HolidayRange): IsoDate[] {
+  const dates: IsoDate[] = [];
+  for (let d = range.from; d <= range.to; d = addDays(d, 1)) dates.push(d);
+  return dates;
+}
+
+function assertCount(n: number, min: number, what: string): void {
+  if (!Number.isInteger(n) || n < min) throw new RangeError(`${what} must be an integer >= ${min}, got ${n}`);
+}
+
+/** Rejects schedules the day rules below could not interpret unambiguously. */
+function assertValidSchedule(s: YearSchedule): void {
+  const fail = (why: string): never => { throw new RangeError(`calendar ${s.year}: ${why}`); };
+  if (!Number.isInteger(s.year) || s.year < 1000 || s.year > 9999) fail('year must be a four-digit integer');
+  if (!Number.isInteger(s.version) || s.version < 1) fail('version must be a positive integer');
+  const inYear = (d: IsoDate) => { toDayNumber(d); if (yearOf(d) !== s.year) fail(`${d} is not in ${s.year}`); };
+  const holidays = new Set<IsoDate>();
+  for (const h of s.holidays) {
+    inYear(h.from);
+    inYear(h.to);
+    if (h.from > h.to) fail(`holiday ${h.name} ends before it starts`);
+    if (h.name.trim() === '') fail('a holiday needs a name');
+    datesOf(h).forEach((d) => holidays.add(d));
+  }
+  for (const d of s.makeUpDays) {
+    inYear(d);
+    if (!isWeekend(d)) fail(`make-up working day ${d} is not a Saturday or Sunday`);
+    if (holidays.has(d)) fail(`${d} is both a holiday and a make-up working day`);
+  }
+}
+
+/**
+ * Statutory holidays fixed by law (全国年节及纪念日放假办法, 2024 revision), for a year with no
+ * published schedule: 元旦, 春节 (除夕 through 正月初三), 清明, 劳动节 (05-01–05-02), 端午, 中秋,
+ * 国庆 (10-01–10-03). Lunar and solar-term dates come from tyme4ts. Ranges may overlap (中秋 can
+ * fall inside 国庆); no make-up days are invented.
+ */
+export function computeStatutoryHolidays(year: number): HolidayRange[] {
+  assertCount(year, 1000, 'year');
+  const iso = (d: SolarDay) => `${d.getYear()}-${String(d.getMonth()).padStart(2, '0')}-${String(d.getDay()).padStart(2, '0')}`;
+  const oneDay = (d: SolarDay, name: string) => ({ from: iso(d), to: iso(d), name });
+  // 除夕 is the eve of 正月初一: the 29th or 30th of the previous lunar year's last month.
+  const newYear = LunarDay.fromYmd(year, 1, 1).getSolarDay();
+  return [
+    { from: `${year}-01-01`, to: `${year}-01-01`, name: '元旦' },
+    { from: iso(newYear.next(-1)), to: iso(newYear.next(2)), name: '春节' },
+    oneDay(SolarTerm.fromName(year, '清明').getJulianDay().getSolarDay(), '清明节'),
+    { from: `${year}-05-01`, to: `${year}-05-02`, name: '劳动节' },
+    oneDay(LunarDay.fromYmd(year, 5, 5).getSolarDay(), '端午节'),
+    oneDay(LunarDay.fromYmd(year, 8, 15).getSolarDay(), '中秋节'),
+    { from: `${year}-10-01`, to: `${year}-10-03`, name: '国庆节' },
+  ];
+}
+
+interface YearRules { holidays: Set<IsoDate>; makeUpDays: Set<IsoDate>; version: number | null }
+
+/** Working days (Mon–Fri minus holidays, plus 调休上班 make-up days) and local time in one zone. */
+export class WorkingCalendar {
+  readonly timeZone: string;
+  private readonly published = new Map<number, YearSchedule>();
+  private readonly rules = new Map<number, YearRules>(); // built lazily, per year
+  private readonly formatter: Intl.DateTimeFormat;
+
+  constructor(published: YearSchedule[], timeZone: string) {
+    for (const s of published) {
+      assertValidSchedule(s);
+      if (this.published.has(s.year)) throw new RangeError(`calendar ${s.year}: two schedules given`);
+      this.published.set(s.year, {
+        year: s.year,
+        version: s.version,
+        holidays: s.holidays.map((h) => ({ ...h })),
+        makeUpDays: [...s.makeUpDays],
+      });
+    }
+    this.timeZone = timeZone;
+    // Throws RangeError for an unknown zone, so a bad configuration fails at start.
+    this.formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23',
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+  }
+
+  /** the published schedule of a year, or the provisional one computed from the statutory holidays */
+  scheduleOf(year: number): { year: number; holidays: HolidayRange[]; makeUpDays: IsoDate[]; version: number | null; provisional: boolean } {
+    const s = this.published.get(year);
+    if (s) return { year, holidays: s.holidays.map((h) => ({ ...h })), makeUpDays: [...s.makeUpDays], version: s.version, provisional: false };
+    return { year, holidays: computeStatutoryHolidays(year), makeUpDays: [], version: null, provisional: true };
+  }
+
+  isWorkingDay(date: IsoDate): boolean {
+    return this.classify(date).working;
+  }
+
+  /** A holiday on a weekend is reported as 'holiday': it is the holiday that made it a day off. */
+  classify(date: IsoDate): DayClass {
+    const weekend = isWeekend(date); // also rejects a malformed date before any lookup
+    const rules = this.rulesOf(yearOf(date));
+    const provisional = rules.version === null;
+    if (rules.makeUpDays.has(date)) return { working: true, makeUp: true, provisional };
+    if (rules.holidays.has(date)) return { working: false, reason: 'holiday', makeUp: false, provisional };
+    if (weekend) return { working: false, reason: 'weekend', makeUp: false, provisional };
+    return { working: true, makeUp: false, provisional };
+  }
+
+  workingDaysInYear(year: number): number {
+    assertCount(year, 1000, 'year');
+    return this.countWorkingDays(`${year}-01-01`, `${year + 1}-01-01`);
+  }
+
+  /** local calendar date in timeZone */
+  localDate(instantMs: number): IsoDate {
+    return fromDayNumber(Math.floor((instantMs + this.offsetAt(instantMs)) / DAY_MS));
+  }
+
+  /**
+   * Epoch ms of the first instant of `date` locally: 00:00, or, where a DST change skips
+   * midnight (e.g. America/Santiago), the instant the clocks jump.
+   */
+  startOfDay(date: IsoDate): number {
+    const wall = toDayNumber(date) * DAY_MS; // 00:00 of `date` read as if it were UTC
+    const before = this.offsetAt(wall - DAY_MS);
+    const after = this.offsetAt(wall + DAY_MS);
+    const candidates = [wall - before, wall - after].filter((t) => this.offsetAt(t) === wall - t);
+    if (candidates.length > 0) return Math.min(...candidates); // two when midnight repeats: take the first
+    // Midnight falls in a gap: bisect for the transition between the two offsets.
+    let lo = wall - after;
+    let hi = wall - before;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.offsetAt(mid) === after) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  }
+
+  /** epoch ms of 23:59:59.999 local: the end of the day (24:00) minus 1 ms, whatever its length */
+  endOfDay(date: IsoDate): number {
+    return this.startOfDay(addDays(date, 1)) - 1;
+  }
+
+  /** ISO 8601 with the zone's offset at that instant: '2026-09-24T23:59:59.999+08:00' */
+  formatInstant(instantMs: number): string {
+    const offset = this.offsetAt(instantMs);
+    const minutes = Math.round(Math.abs(offset) / 60_000);
+    const sign = offset < 0 ? '-' : '+';
+    const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+    const mm = String(minutes % 60).padStart(2, '0');
+    return `${new Date(instantMs + offset).toISOString().slice(0, 23)}${sign}${hh}:${mm}`;
+  }
+
+  /** strictly after */
+  nextWorkingDayAfter(date: IsoDate): IsoDate {
+    let d = addDays(date, 1);
+    while (!this.isWorkingDay(d)) d = addDays(d, 1);
+    return d;
+  }
+
+  /** the n-th working day counting `start` inclusive (n >= 1; start need not itself be a working day) */
+  addWorkingDays(start: IsoDate, n: number): IsoDate {
+    assertCount(n, 1, 'working days');
+    let d = this.isWorkingDay(start) ? start : this.nextWorkingDayAfter(start);
+    for (let counted = 1; counted < n; counted++) d = this.nextWorkingDayAfter(d);
+    return d;
+  }
+
+  /** working days in [fromInclusive, toExclusive) */
+  countWorkingDays(fromInclusive: IsoDate, toExclusive: IsoDate): number {
+    toDayNumber(fromInclusive);
+    toDayNumber(toExclusive);
+    let count = 0;
+    for (let d = fromInclusive; d < toExclusive; d = addDays(d, 1)) if (this.isWorkingDay(d)) count++;
+    return count;
+  }
+
+  /** Offset of local wall-clock time from UTC at an instant, in ms (whole seconds). */
+  private offsetAt(instantMs: number): number {
+    const part: Record<string, number> = {};
+    for (const p of this.formatter.formatToParts(instantMs)) part[p.type] = Number(p.value);
+    const wall = Date.UTC(part.year!, part.month! - 1, part.day!, part.hour! % 24, part.minute!, part.second!);
+    return wall - Math.floor(instantMs / 1000) * 1000;
+  }
+
+  private rulesOf(year: number): YearRules {
+    let rules = this.rules.get(year);
+    if (!rules) {
+      const s = this.scheduleOf(year);
+      rules = { holidays: new Set(s.holidays.flatMap(datesOf)), makeUpDays: new Set(s.makeUpDays), version: s.version };
+      this.rules.set(year, rules);
+    }
+    return rules;
+  }
+}
+
+/**
+ * SPEC §3 Start + Deadline: counting starts on the first working day strictly after the local
+ * date of fromMs (the day of acceptance is not counted); the deadline is the end of the N-th
+ * working day. workingDays 0 means due at once: dueDate = local date of fromMs,
+ * deadlineMs = fromMs, no days counted (startDate is still the next working day, where a clock
+ * restarted with nothing left would have resumed).
+ */
+export function computeDeadline(cal: WorkingCalendar, fromMs: number, workingDays: number): Deadline {
+  assertCount(workingDays, 0, 'working days');
+  const fromDate = cal.localDate(fromMs);
+  const startDate = cal.nextWorkingDayAfter(fromDate);
+  const countedDays: IsoDate[] = [];
+  const skipped: Derivation['skipped'] = [];
+  const makeUpDaysUsed: IsoDate[] = [];
+  const years = new Map<number, string>(); // year → version label, for every day looked at
+  let provisional = false;
+  const lookAt = (d: IsoDate) => {
+    const c = cal.classify(d);
+    const year = yearOf(d);
+    if (!years.has(year)) years.set(year, `${year}@${cal.scheduleOf(year).version ?? 'provisional'}`);
+    provisional ||= c.provisional;
+    return c;
+  };
+  let d = fromDate;
+  while (countedDays.length < workingDays) {
+    d = addDays(d, 1);
+    const c = lookAt(d);
+    if (!c.working) skipped.push({ date: d, reason: c.reason ?? 'weekend' });
+    else {
+      countedDays.push(d);
+      if (c.makeUp) makeUpDaysUsed.push(d);
+    }
+  }
+  if (workingDays === 0) lookAt(startDate);
+  const dueDate = d;
+  const derivation: Derivation = {
+    from: cal.formatInstant(fromMs),
+    startDate,
+    workingDays,
+    dueDate,
+    countedDays,
+    skipped,
+    makeUpDaysUsed,
+    calendarVersion: [...years.keys()].sort((a, b) => a - b).map((y) => years.get(y)).join(','),
+    provisional,
+  };
+  const deadlineMs = workingDays === 0 ? fromMs : cal.endOfDay(dueDate);
+  return { startDate, dueDate, deadlineMs, derivation };
+}
+
+/** SPEC §3 Extension (延长): the n-th working day strictly after dueDate (n = 0 leaves it). */
+export function extendDueDate(cal: WorkingCalendar, dueDate: IsoDate, n: number): IsoDate {
+  assertCount(n, 0, 'extension');
+  return n === 0 ? dueDate : cal.addWorkingDays(cal.nextWorkingDayAfter(dueDate), n);
+}
+
+/**
+ * SPEC §3 Pause (补正): working days used from startDate up to but excluding the local date of
+ * pausedAtMs (0 if paused on or before the start day). Only a count: it exceeds the committed
+ * days when the pause comes after the deadline, and callers clamp the remainder at 0.
+ */
+export function computeUsedWorkingDays(cal: WorkingCalendar, startDate: IsoDate, pausedAtMs: number): number {
+  return cal.countWorkingDays(startDate, cal.localDate(pausedAtMs));
+}
+
+/**
+ * SPEC §3 Light: the instant the yellow window opens, 00:00 local of the first of the last
+ * `warningDays` working days up to and including dueDate. With warningDays 0 there is no yellow
+ * window: it opens when the due day ends, the moment the light turns red.
+ */
+export function computeYellowFrom(cal: WorkingCalendar, dueDate: IsoDate, warningDays: number): number {
+  assertCount(warningDays, 0, 'warning days');
+  if (warningDays === 0) return cal.endOfDay(dueDate) + 1;
+  let d = dueDate;
+  let found = cal.isWorkingDay(d) ? 1 : 0;
+  while (found < warningDays) {
+    d = addDays(d, -1);
+    if (cal.isWorkingDay(d)) found++;
+  }
+  return cal.startOfDay(d);
+}
+
+/** default warning window: max(1, ceil(committed / 5)) */
+export function defaultWarningDays(committedWorkingDays: number): number {
+  return Math.max(1, Math.ceil(committedWorkingDays / 5));
+}
+
+/**
+ * SPEC's workingDaysOverdue: working days strictly after dueDate up to and including `today`,
+ * so 1 on the first working day late, and 0 while today <= dueDate.
+ */
+export function computeWorkingDaysOverdue(cal: WorkingCalendar, dueDate: IsoDate, today: IsoDate): number {
+  return today <= dueDate ? 0 : cal.countWorkingDays(addDays(dueDate, 1), addDays(today, 1));
+}

@@ -1,0 +1,64 @@
+/**
+ * The closed set of error codes clients see, each with when it is thrown, and the one table
+ * mapping a code to its HTTP status. Pure: used by the API and (by code) by the workflow.
+ */
+export const ERROR_STATUS = {
+  /** the request's body, parameters or query failed validation */
+  VALIDATION_FAILED: 400,
+  /** no token, a bad signature, another algorithm than HS256, expired, missing claims, unknown role */
+  UNAUTHENTICATED: 401,
+  /** the role may not use the route, or a reviewer acts on another department's task */
+  FORBIDDEN: 403,
+  /** no such case, task, stage, certificate, escalation or route */
+  NOT_FOUND: 404,
+  /** the project already has an open case */
+  CASE_ALREADY_OPEN: 409,
+  /** the case is completed, rejected or withdrawn */
+  CASE_CLOSED: 409,
+  /** a decision on a task that is not pending */
+  TASK_NOT_PENDING: 409,
+  /** supplementary materials for a task that is not awaiting them */
+  TASK_NOT_AWAITING_SUPPLEMENT: 409,
+  /** an extension for a task that is decided, blocked or cancelled */
+  TASK_NOT_OPEN: 409,
+  /** a second extension of one task */
+  EXTENSION_ALREADY_GRANTED: 409,
+  /** an application for a stage the case is not waiting for */
+  STAGE_NOT_AWAITED: 409,
+  /** an Idempotency-Key reused with a different body */
+  IDEMPOTENCY_KEY_REUSED: 409,
+  /** the same Idempotency-Key is being processed by another request right now */
+  IDEMPOTENCY_KEY_IN_USE: 409,
+  /** the body is larger than 1 MiB */
+  PAYLOAD_TOO_LARGE: 413,
+  /** the body is not JSON */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** too many requests for this token or address */
+  RATE_LIMITED: 429,
+  /** something unexpected; details are in the server log */
+  INTERNAL: 500,
+  /** Temporal or the database is unreachable */
+  DEPENDENCY_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get statusCode(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value);
+}

@@ -1,0 +1,47 @@
+/**
+ * 电子监察 lights (SPEC §3 Light), computed against the current time when read, so a read never
+ * shows green for a task past its deadline.
+ */
+import type { TaskStatus } from './case-types.js';
+
+export type Light = 'red' | 'yellow' | 'green' | 'paused' | 'done';
+
+/** Worst first. */
+const SEVERITY: readonly Light[] = ['red', 'yellow', 'green', 'paused', 'done'];
+
+export function worstLight(lights: readonly Light[]): Light {
+  let worst: Light = 'done';
+  for (const light of lights) if (SEVERITY.indexOf(light) < SEVERITY.indexOf(worst)) worst = light;
+  return worst;
+}
+
+export interface TaskClock {
+  status: TaskStatus | string;
+  deadlineMs: number | null;
+  yellowFromMs: number | null;
+}
+
+export function computeTaskLight(task: TaskClock, nowMs: number): Light {
+  switch (task.status) {
+    case 'approved':
+    case 'rejected':
+    case 'cancelled':
+      return 'done';
+    case 'awaiting_supplement':
+      return 'paused';
+    case 'pending':
+      if (task.deadlineMs !== null && nowMs > task.deadlineMs) return 'red';
+      if (task.yellowFromMs !== null && nowMs >= task.yellowFromMs) return 'yellow';
+      return 'green';
+    default:
+      // blocked: waiting for prerequisites; its clock has not started
+      return 'green';
+  }
+}
+
+/** A case is `done` once closed and `paused` while it waits for the applicant's next application. */
+export function computeCaseLight(status: string, awaiting: string | null, taskLights: readonly Light[]): Light {
+  if (status !== 'open') return 'done';
+  if (awaiting === 'applicant' && taskLights.every((l) => l === 'done' || l === 'paused')) return 'paused';
+  return worstLight(taskLights);
+}

@@ -1,0 +1,37 @@
+// Lint is architecture: no floating promises anywhere; workflow code stays deterministic.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.data/', 'db/migrations/'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.base],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'workflow code runs in the sandbox: no Node built-ins' },
+            {
+              group: ['../db/*', '../activities/*', '../api/*', '../worker/*'],
+              allowTypeImports: true,
+              message: 'workflows may import db/, activities/, api/ only as types',
+            },
+          ],
+          paths: ['fs', 'path', 'crypto', 'child_process', 'net', 'http', 'https', 'os', 'process'].map((name) => ({
+            name,
+            message: 'workflow code runs in the sandbox: no Node built-ins',
+          })),
+        },
+      ],
+    },
+  },
+);

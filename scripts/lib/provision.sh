@@ -1,0 +1,122 @@
+# Provisioning shared by ./scripts/start and ./scripts/test. Sourced, not run.
+# Everything expensive is cached outside the clone, keyed by version, so a fresh clone
+# on a machine that has run this before starts in seconds.
+
+TEMPORAL_CLI_VERSION=1.5.1
+TEMPORAL_TEST_SERVER_VERSION=1.32.1
+CACHE_ROOT="${PARALLEL_APPROVAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/parallel-approval}"
+
+log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi
+}
+
+apt_install() {
+  log "installing Debian packages: $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# npm dependencies from the committed lock file, reinstalled when the lock file changes.
+ensure_node_modules() {
+  command -v node >/dev/null || die "Node.js 20 is required (node not found)"
+  if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json node_modules/.lock-installed 2>/dev/null; then
+    log "installing npm dependencies (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+    cp package-lock.json node_modules/.lock-installed
+  fi
+}
+
+# The Temporal CLI (dev server). Order: $TEMPORAL_CLI, `temporal` on PATH, the versioned cache,
+# a `go install` into that cache. Exports TEMPORAL_CLI; leaves it empty when none could be had,
+# in which case the node side falls back to the SDK's own download (needs internet).
+ensure_temporal_cli() {
+  if [ -n "${TEMPORAL_CLI:-}" ]; then
+    [ -x "$TEMPORAL_CLI" ] || die "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable"
+    export TEMPORAL_CLI; return
+  fi
+  if command -v temporal >/dev/null; then export TEMPORAL_CLI="$(command -v temporal)"; return; fi
+  local dir="$CACHE_ROOT/temporal-cli-$TEMPORAL_CLI_VERSION"
+  if [ ! -x "$dir/temporal" ] && command -v go >/dev/null; then
+    log "building the Temporal CLI v$TEMPORAL_CLI_VERSION with go install (a few minutes, once; cached in $dir)"
+    mkdir -p "$dir"
+    if ! CGO_ENABLED=0 GOBIN="$dir" GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_CLI_VERSION"; then
+      log "go install of the Temporal CLI failed"
+    fi
+  fi
+  if [ -x "$dir/temporal" ]; then export TEMPORAL_CLI="$dir/temporal"; return; fi
+  log "no Temporal CLI available; the SDK will try to download one"
+  export TEMPORAL_CLI=""
+}
+
+# Temporal's Java time-skipping test server from Maven Central, with a wrapper that execs java
+# (so the SDK can kill it). Exports TEMPORAL_TEST_SERVER.
+ensure_test_server() {
+  local dir="$CACHE_ROOT/temporal-test-server-$TEMPORAL_TEST_SERVER_VERSION"
+  local first_jar=""
+  [ -f "$dir/classpath.txt" ] && first_jar="$(cut -d: -f1 "$dir/classpath.txt")"
+  if [ -z "$first_jar" ] || [ ! -f "$first_jar" ]; then
+    command -v java >/dev/null || apt_install openjdk-17-jre-headless
+    command -v mvn >/dev/null || apt_install maven
+    log "resolving io.temporal:temporal-test-server:$TEMPORAL_TEST_SERVER_VERSION from Maven Central (once; cached in $dir)"
+    mkdir -p "$dir"
+    cat >"$dir/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.parallel-approval</groupId>
+  <artifactId>temporal-test-server-classpath</artifactId>
+  <version>1</version>
+  <dependencies>
+    <dependency>
+      <groupId>io.temporal</groupId>
+      <artifactId>temporal-test-server</artifactId>
+      <version>$TEMPORAL_TEST_SERVER_VERSION</version>
+    </dependency>
+  </dependencies>
+</project>
+POM
+    mvn -q -B -f "$dir/pom.xml" dependency:build-classpath -Dmdep.outputFile="$dir/classpath.txt" >&2 \
+      || die "could not resolve the Temporal test server from Maven Central"
+  fi
+  cat >"$dir/test-server" <<'WRAP'
+#!/bin/sh
+# Temporal's time-skipping test server; the first argument is the port.
+exec java -Xss2m -cp "$(cat "$(dirname "$0")/classpath.txt")" io.temporal.testserver.TestServer "$@"
+WRAP
+  chmod +x "$dir/test-server"
+  export TEMPORAL_TEST_SERVER="$dir/test-server"
+}
+
+# A throwaway PostgreSQL cluster from Debian's package, for one test run. Exports DATABASE_URL.
+start_test_postgres() {
+  local bin
+  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  if [ -z "$bin" ] || [ ! -x "$bin/postgres" ]; then
+    apt_install postgresql
+    bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
+  fi
+  PG_TEST_DIR="$(mktemp -d /tmp/parallel-approval-pg.XXXXXX)"
+  local port=$((20000 + RANDOM % 20000))
+  local run=()
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || as_root useradd --system --home-dir /var/lib/postgresql postgres
+    chown postgres "$PG_TEST_DIR"
+    run=(runuser -u postgres --)
+  fi
+  "${run[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -U postgres -A trust --no-sync -E UTF8 >/dev/null \
+    || die "initdb failed"
+  "${run[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w -t 60 \
+    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null || { cat "$PG_TEST_DIR/log" >&2; die "PostgreSQL did not start"; }
+  PG_TEST_CTL=("${run[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data")
+  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on port $port (throwaway cluster)"
+}
+
+stop_test_postgres() {
+  [ -n "${PG_TEST_DIR:-}" ] || return 0
+  "${PG_TEST_CTL[@]}" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_TEST_DIR"
+}

@@ -1,0 +1,66 @@
+/**
+ * The one place naming Temporal things: workflow-ID builders, activity timeouts and retry
+ * policies, connection options. Imported by workflow code too, so it stays free of Node
+ * built-ins (file contents are read by the caller and passed in).
+ */
+import type { ActivityOptions } from '@temporalio/common';
+
+/** Workflow IDs are built here and nowhere else. */
+export function caseWorkflowId(caseId: string): string {
+  return `case-${caseId}`;
+}
+
+/** The workflow type; a public contract (rename only with a versioning plan). */
+export const CASE_WORKFLOW_TYPE = 'caseWorkflow';
+
+/** Read-model writes: short, idempotent, retried until the database is back. */
+export const readModelActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+export interface TemporalConnectionSettings {
+  address: string;
+  tlsCertPath: string | undefined;
+  tlsKeyPath: string | undefined;
+  tlsCaPath: string | undefined;
+  tlsServerName: string | undefined;
+  apiKey: string | undefined;
+}
+
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: {
+    serverNameOverride?: string;
+    serverRootCACertificate?: Uint8Array;
+    clientCertPair?: { crt: Uint8Array; key: Uint8Array };
+  };
+  apiKey?: string;
+}
+
+/**
+ * Plain gRPC for the local dev server; mTLS (certificate and key) or an API key (which implies
+ * TLS) for a production cluster such as Temporal Cloud.
+ */
+export function buildConnectionOptions(
+  settings: TemporalConnectionSettings,
+  readFile: (path: string) => Uint8Array,
+): TemporalConnectionOptions {
+  const { address, tlsCertPath, tlsKeyPath, tlsCaPath, tlsServerName, apiKey } = settings;
+  const wantsTls = Boolean(tlsCertPath || tlsKeyPath || tlsCaPath || apiKey);
+  if (!wantsTls) return { address };
+  if (Boolean(tlsCertPath) !== Boolean(tlsKeyPath)) {
+    throw new Error('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+  }
+  return {
+    address,
+    tls: {
+      ...(tlsServerName ? { serverNameOverride: tlsServerName } : {}),
+      ...(tlsCaPath ? { serverRootCACertificate: readFile(tlsCaPath) } : {}),
+      ...(tlsCertPath && tlsKeyPath
+        ? { clientCertPair: { crt: readFile(tlsCertPath), key: readFile(tlsKeyPath) } }
+        : {}),
+    },
+    ...(apiKey ? { apiKey } : {}),
+  };
+}

@@ -1,0 +1,32 @@
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createReadModelActivities } from '../activities/read-model.js';
+import type { Database } from '../db/client.js';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/** The workflow bundle is built once per process (bundling takes seconds). */
+export function getWorkflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  return bundle;
+}
+
+export interface WorkerDependencies {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Database;
+  timeZone: string;
+}
+
+export async function createCaseWorker(deps: WorkerDependencies): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    workflowBundle: await getWorkflowBundle(),
+    activities: createReadModelActivities({ db: deps.db, timeZone: deps.timeZone }),
+  });
+}

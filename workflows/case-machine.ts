@@ -1,0 +1,577 @@
+/**
+ * The case state machine: every transition of SPEC §2–§3 as plain functions over plain state.
+ * Runs inside the workflow sandbox, so it is deterministic: time comes in as `now`, random
+ * codes come from the injected `newCode` (the workflow passes its seeded uuid4).
+ *
+ * Each transition appends audit events to `state.unflushed`; the workflow persists them.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import {
+  computeDeadline,
+  computeUsedWorkingDays,
+  computeYellowFrom,
+  WorkingCalendar,
+  type YearSchedule,
+} from '../domain/calendar.js';
+import { STAGE_CODES, type StageCode } from '../domain/catalog.js';
+import type {
+  Actor,
+  Awaiting,
+  CaseEvent,
+  CaseSnapshot,
+  CaseStartInput,
+  CaseStatus,
+  CertificateRecord,
+  Material,
+  StageState,
+  TaskState,
+} from '../domain/case-types.js';
+import { SYSTEM_ACTOR } from '../domain/case-types.js';
+import type { ErrorCode } from '../domain/errors.js';
+
+export interface CaseState {
+  input: CaseStartInput;
+  calendar: YearSchedule[];
+  status: CaseStatus;
+  stageIndex: number;
+  stages: StageState[];
+  tasks: TaskState[];
+  certificates: CertificateRecord[];
+  closedAtMs: number | null;
+  /** last event seq assigned */
+  seq: number;
+  /** last event seq written to the read model */
+  persistedSeq: number;
+  unflushed: CaseEvent[];
+}
+
+export interface DecisionInput {
+  taskId: string;
+  decision: 'approve' | 'reject' | 'request_supplement';
+  opinion?: string;
+  conditions?: string[];
+  missingMaterials?: string[];
+  actor: Actor;
+}
+
+export interface SupplementInput {
+  taskId: string;
+  materials: Material[];
+  actor: Actor;
+}
+
+export interface ExtensionInput {
+  taskId: string;
+  workingDays: number;
+  reason: string;
+  actor: Actor;
+}
+
+export interface StageApplicationInput {
+  stage: StageCode;
+  materials: Material[];
+  actor: Actor;
+}
+
+export interface WithdrawInput {
+  reason: string;
+  actor: Actor;
+}
+
+export interface CalendarChangeInput {
+  calendar: YearSchedule[];
+  year: number;
+  actor: Actor;
+}
+
+/** A domain refusal; its type is the API error code. Thrown from update validators. */
+export function refuse(code: ErrorCode, message: string): never {
+  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+}
+
+const OPEN_TASK: ReadonlySet<string> = new Set(['blocked', 'pending', 'awaiting_supplement']);
+
+export function isTaskOpen(task: TaskState): boolean {
+  return OPEN_TASK.has(task.status);
+}
+
+function calendarOf(state: CaseState): WorkingCalendar {
+  return new WorkingCalendar(state.calendar, state.input.timeZone);
+}
+
+function emit(state: CaseState, now: number, actor: Actor, type: string, data: Record<string, unknown>): void {
+  state.seq += 1;
+  state.unflushed.push({ seq: state.seq, type, at: now, actor, data });
+}
+
+export function createInitialState(input: CaseStartInput): CaseState {
+  const stages: StageState[] = input.plan.stages.map((s) => ({
+    code: s.code,
+    order: s.order,
+    status: 'not_started',
+    openedAtMs: null,
+    closedAtMs: null,
+    committedDays: s.committedDays,
+    materials: null,
+  }));
+  return {
+    input,
+    calendar: input.calendar,
+    status: 'open',
+    stageIndex: 0,
+    stages,
+    tasks: [],
+    certificates: [],
+    closedAtMs: null,
+    seq: 0,
+    persistedSeq: 0,
+    unflushed: [],
+  };
+}
+
+/** 受理: the case opens with its stage-1 application, accepted at `acceptedAtMs`. */
+export function openCase(state: CaseState): void {
+  const { input } = state;
+  emit(state, input.acceptedAtMs, input.openedBy, 'case_opened', {
+    projectCode: input.project.projectCode,
+    projectName: input.project.projectName,
+    projectType: input.project.projectType,
+    catalogVersion: input.plan.catalogVersion,
+    materials: input.materials,
+  });
+  openStage(state, 0, input.materials, input.acceptedAtMs, input.openedBy);
+}
+
+function openStage(state: CaseState, index: number, materials: Material[], now: number, actor: Actor): void {
+  const stage = state.stages[index];
+  const planStage = state.input.plan.stages[index];
+  if (!stage || !planStage) throw new Error(`no stage ${index}`);
+  state.stageIndex = index;
+  stage.status = 'in_review';
+  stage.openedAtMs = now;
+  stage.materials = materials;
+  emit(state, now, actor, 'stage_opened', { stage: stage.code, materials, committedDays: stage.committedDays });
+  for (const item of planStage.items) {
+    state.tasks.push({
+      taskId: `${state.input.caseId}-${item.code}`,
+      stage: stage.code,
+      itemCode: item.code,
+      itemName: item.name.zh,
+      itemNameEn: item.name.en,
+      department: item.department,
+      after: item.after,
+      status: 'blocked',
+      committedDays: item.committedDays,
+      statutoryDays: item.statutoryDays,
+      warningDays: item.warningDays,
+      deemedConsent: item.deemedConsent === true,
+      certificate: item.certificate ?? null,
+      usedBeforeRun: 0,
+      run: null,
+      extension: null,
+      supplement: null,
+      decision: null,
+      pendingSinceMs: null,
+      decidedAtMs: null,
+      lastEventAtMs: now,
+    });
+  }
+  releaseUnblockedTasks(state, now);
+  if (stageTasks(state, stage.code).length === 0) approveStage(state, now);
+}
+
+export function stageTasks(state: CaseState, stage: StageCode): TaskState[] {
+  return state.tasks.filter((t) => t.stage === stage);
+}
+
+export function currentStage(state: CaseState): StageState {
+  const stage = state.stages[state.stageIndex];
+  if (!stage) throw new Error('no current stage');
+  return stage;
+}
+
+/** Tasks whose prerequisites are all approved become pending, and their clocks start. */
+function releaseUnblockedTasks(state: CaseState, now: number): void {
+  const stage = currentStage(state);
+  const tasks = stageTasks(state, stage.code);
+  const approved = new Set(tasks.filter((t) => t.status === 'approved').map((t) => t.itemCode));
+  for (const task of tasks) {
+    if (task.status !== 'blocked' || !task.after.every((code) => approved.has(code))) continue;
+    task.status = 'pending';
+    task.pendingSinceMs = now;
+    startClock(state, task, now);
+    emit(state, now, SYSTEM_ACTOR, 'task_started', {
+      taskId: task.taskId,
+      itemCode: task.itemCode,
+      department: task.department,
+      startDate: task.run?.startDate,
+      dueDate: task.run?.dueDate,
+    });
+  }
+}
+
+function remainingDays(task: TaskState): number {
+  const total = task.committedDays + (task.extension?.workingDays ?? 0);
+  return Math.max(0, total - task.usedBeforeRun);
+}
+
+function startClock(state: CaseState, task: TaskState, fromMs: number): void {
+  const cal = calendarOf(state);
+  const workingDays = remainingDays(task);
+  const deadline = computeDeadline(cal, fromMs, workingDays);
+  task.run = {
+    fromMs,
+    workingDays,
+    startDate: deadline.startDate,
+    dueDate: deadline.dueDate,
+    deadlineMs: deadline.deadlineMs,
+    yellowFromMs:
+      workingDays === 0 ? deadline.deadlineMs : computeYellowFrom(cal, deadline.dueDate, task.warningDays),
+    derivation: deadline.derivation,
+  };
+  task.lastEventAtMs = fromMs;
+}
+
+export function findTask(state: CaseState, taskId: string): TaskState {
+  const task = state.tasks.find((t) => t.taskId === taskId);
+  if (!task) refuse('NOT_FOUND', `task ${taskId} not found in case ${state.input.caseId}`);
+  return task;
+}
+
+function assertOpen(state: CaseState): void {
+  if (state.status !== 'open') refuse('CASE_CLOSED', `case ${state.input.caseId} is ${state.status}`);
+}
+
+function assertDepartment(task: TaskState, actor: Actor): void {
+  if (actor.role === 'reviewer' && actor.department !== task.department) {
+    refuse('FORBIDDEN', `task ${task.taskId} belongs to department ${task.department}`);
+  }
+}
+
+export function validateDecision(state: CaseState, input: DecisionInput): void {
+  const task = findTask(state, input.taskId);
+  assertDepartment(task, input.actor);
+  assertOpen(state);
+  if (task.status !== 'pending') refuse('TASK_NOT_PENDING', `task ${task.taskId} is ${task.status}`);
+}
+
+export function applyDecision(state: CaseState, input: DecisionInput, now: number, newCode: () => string): void {
+  validateDecision(state, input);
+  const task = findTask(state, input.taskId);
+  const decision = {
+    decision: input.decision,
+    opinion: input.opinion ?? null,
+    conditions: input.conditions ?? [],
+    by: input.actor,
+    at: now,
+  };
+  task.decision = decision;
+  task.lastEventAtMs = now;
+  if (input.decision === 'request_supplement') {
+    pauseClock(state, task, now);
+    task.status = 'awaiting_supplement';
+    task.supplement = {
+      opinion: input.opinion ?? '',
+      missingMaterials: input.missingMaterials ?? [],
+      requestedAt: now,
+      resubmittedAt: null,
+      materials: null,
+    };
+    emit(state, now, input.actor, 'supplement_requested', {
+      taskId: task.taskId,
+      opinion: task.supplement.opinion,
+      missingMaterials: task.supplement.missingMaterials,
+      usedWorkingDays: task.usedBeforeRun,
+      remainingWorkingDays: remainingDays(task),
+    });
+    return;
+  }
+  settleTask(state, task, now);
+  emit(state, now, input.actor, 'task_decided', {
+    taskId: task.taskId,
+    decision: input.decision,
+    opinion: decision.opinion,
+    conditions: decision.conditions,
+    usedWorkingDays: task.usedBeforeRun,
+  });
+  if (input.decision === 'approve') approveTask(state, task, now, newCode);
+  else rejectStage(state, task, now, input.actor);
+}
+
+/** Stops the clock at a decision or pause: the days used so far are banked. */
+function pauseClock(state: CaseState, task: TaskState, now: number): void {
+  if (!task.run) return;
+  task.usedBeforeRun += computeUsedWorkingDays(calendarOf(state), task.run.startDate, now);
+}
+
+function settleTask(state: CaseState, task: TaskState, now: number): void {
+  pauseClock(state, task, now);
+  task.decidedAtMs = now;
+}
+
+function approveTask(state: CaseState, task: TaskState, now: number, newCode: () => string): void {
+  task.status = 'approved';
+  if (task.certificate) issueCertificate(state, task, now, newCode);
+  releaseUnblockedTasks(state, now);
+  const tasks = stageTasks(state, task.stage);
+  if (tasks.every((t) => t.status === 'approved')) approveStage(state, now);
+}
+
+/** 电子证照: number = case + item, verification code from the workflow's seeded randomness. */
+function issueCertificate(state: CaseState, task: TaskState, now: number, newCode: () => string): void {
+  if (!task.certificate) return;
+  const certificate: CertificateRecord = {
+    number: `${state.input.caseId}-${String(state.certificates.length + 1).padStart(2, '0')}`,
+    name: task.certificate.zh,
+    itemCode: task.itemCode,
+    taskId: task.taskId,
+    holder: state.input.project.applicant.name,
+    projectCode: state.input.project.projectCode,
+    issuedAtMs: now,
+    verificationCode: newCode(),
+  };
+  state.certificates.push(certificate);
+  emit(state, now, SYSTEM_ACTOR, 'certificate_issued', {
+    number: certificate.number,
+    name: certificate.name,
+    itemCode: certificate.itemCode,
+    taskId: task.taskId,
+  });
+}
+
+function approveStage(state: CaseState, now: number): void {
+  const stage = currentStage(state);
+  stage.status = 'approved';
+  stage.closedAtMs = now;
+  emit(state, now, SYSTEM_ACTOR, 'stage_approved', { stage: stage.code });
+  if (state.stageIndex === state.stages.length - 1) {
+    closeCase(state, 'completed', now, SYSTEM_ACTOR, {});
+  }
+}
+
+function rejectStage(state: CaseState, task: TaskState, now: number, actor: Actor): void {
+  task.status = 'rejected';
+  const stage = currentStage(state);
+  cancelOpenTasks(state, stage.code, now);
+  stage.status = 'rejected';
+  stage.closedAtMs = now;
+  emit(state, now, actor, 'stage_rejected', { stage: stage.code, taskId: task.taskId });
+  closeCase(state, 'rejected', now, actor, { taskId: task.taskId, opinion: task.decision?.opinion ?? null });
+}
+
+function cancelOpenTasks(state: CaseState, stage: StageCode, now: number): void {
+  for (const other of stageTasks(state, stage)) {
+    if (!isTaskOpen(other)) continue;
+    if (other.status === 'pending') pauseClock(state, other, now);
+    other.status = 'cancelled';
+    other.lastEventAtMs = now;
+    emit(state, now, SYSTEM_ACTOR, 'task_cancelled', { taskId: other.taskId });
+  }
+}
+
+function closeCase(
+  state: CaseState,
+  status: 'completed' | 'rejected' | 'withdrawn',
+  now: number,
+  actor: Actor,
+  data: Record<string, unknown>,
+): void {
+  state.status = status;
+  state.closedAtMs = now;
+  emit(state, now, actor, `case_${status}`, data);
+}
+
+export function validateSupplement(state: CaseState, input: SupplementInput): void {
+  const task = findTask(state, input.taskId);
+  assertOpen(state);
+  if (task.status !== 'awaiting_supplement') {
+    refuse('TASK_NOT_AWAITING_SUPPLEMENT', `task ${task.taskId} is ${task.status}`);
+  }
+}
+
+/** The applicant's supplementary materials restart the clock with the remaining days. */
+export function applySupplement(state: CaseState, input: SupplementInput, now: number): void {
+  validateSupplement(state, input);
+  const task = findTask(state, input.taskId);
+  task.status = 'pending';
+  if (task.supplement) {
+    task.supplement.resubmittedAt = now;
+    task.supplement.materials = input.materials;
+  }
+  task.decision = null;
+  startClock(state, task, now);
+  emit(state, now, input.actor, 'supplement_submitted', {
+    taskId: task.taskId,
+    materials: input.materials,
+    remainingWorkingDays: task.run?.workingDays,
+    dueDate: task.run?.dueDate,
+  });
+}
+
+export function validateExtension(state: CaseState, input: ExtensionInput): void {
+  const task = findTask(state, input.taskId);
+  assertOpen(state);
+  if (task.extension) refuse('EXTENSION_ALREADY_GRANTED', `task ${task.taskId} was already extended`);
+  if (task.status !== 'pending' && task.status !== 'awaiting_supplement') {
+    refuse('TASK_NOT_OPEN', `task ${task.taskId} is ${task.status}; only pending or paused tasks can be extended`);
+  }
+}
+
+/** 延长 (行政许可法 art. 42): once per task; a running clock's deadline moves at once. */
+export function applyExtension(state: CaseState, input: ExtensionInput, now: number): void {
+  validateExtension(state, input);
+  const task = findTask(state, input.taskId);
+  task.extension = { workingDays: input.workingDays, reason: input.reason, by: input.actor, at: now };
+  if (task.status === 'pending' && task.run) {
+    const banked = task.usedBeforeRun;
+    startClockFrom(state, task, task.run.fromMs, banked);
+  }
+  emit(state, now, input.actor, 'extension_granted', {
+    taskId: task.taskId,
+    workingDays: input.workingDays,
+    reason: input.reason,
+    dueDate: task.run?.dueDate ?? null,
+  });
+}
+
+/** Re-derives the current run of a clock (after an extension or a calendar change), keeping its start. */
+function startClockFrom(state: CaseState, task: TaskState, fromMs: number, banked: number): void {
+  const lastEvent = task.lastEventAtMs;
+  task.usedBeforeRun = banked;
+  startClock(state, task, fromMs);
+  task.lastEventAtMs = lastEvent;
+}
+
+export function validateStageApplication(state: CaseState, input: StageApplicationInput): void {
+  assertOpen(state);
+  const index = STAGE_CODES.indexOf(input.stage);
+  const current = currentStage(state);
+  const awaited = current.status === 'approved' ? state.stageIndex + 1 : -1;
+  if (index !== awaited) {
+    const expected = state.stages[awaited]?.code;
+    refuse(
+      'STAGE_NOT_AWAITED',
+      expected
+        ? `the case awaits the ${expected} application, not ${input.stage}`
+        : `the case is not awaiting an application (stage ${current.code} is ${current.status})`,
+    );
+  }
+}
+
+export function applyStageApplication(state: CaseState, input: StageApplicationInput, now: number): void {
+  validateStageApplication(state, input);
+  emit(state, now, input.actor, 'stage_application_submitted', { stage: input.stage, materials: input.materials });
+  openStage(state, STAGE_CODES.indexOf(input.stage), input.materials, now, input.actor);
+}
+
+export function validateWithdraw(state: CaseState): void {
+  assertOpen(state);
+}
+
+export function applyWithdraw(state: CaseState, input: WithdrawInput, now: number): void {
+  validateWithdraw(state);
+  withdrawCase(state, now, input.actor, { reason: input.reason });
+}
+
+function withdrawCase(state: CaseState, now: number, actor: Actor, data: Record<string, unknown>): void {
+  const stage = currentStage(state);
+  cancelOpenTasks(state, stage.code, now);
+  if (stage.status === 'in_review') {
+    stage.status = 'cancelled';
+    stage.closedAtMs = now;
+  }
+  closeCase(state, 'withdrawn', now, actor, data);
+}
+
+/** A calendar publication moves every running clock (same start, same days, new calendar). */
+export function applyCalendarChange(state: CaseState, input: CalendarChangeInput, now: number): void {
+  state.calendar = input.calendar;
+  const moved: Record<string, unknown>[] = [];
+  for (const task of state.tasks) {
+    if (task.status !== 'pending' || !task.run) continue;
+    const before = task.run.dueDate;
+    startClockFrom(state, task, task.run.fromMs, task.usedBeforeRun);
+    moved.push({ taskId: task.taskId, before, after: task.run.dueDate });
+  }
+  emit(state, now, input.actor, 'calendar_applied', { year: input.year, tasks: moved });
+}
+
+/** A moment at which the engine must act by itself, without anyone asking. */
+export interface DueTimer {
+  at: number;
+  kind: 'deemed_consent' | 'supplement_timeout';
+  taskId: string;
+}
+
+export function computeSupplementTimeout(state: CaseState, task: TaskState): number | null {
+  if (task.status !== 'awaiting_supplement' || !task.supplement) return null;
+  const limit = state.input.rules.supplementLimitDays;
+  return computeDeadline(calendarOf(state), task.supplement.requestedAt, limit).deadlineMs;
+}
+
+/** Every pending automatic action, earliest first. */
+export function listTimers(state: CaseState): DueTimer[] {
+  if (state.status !== 'open') return [];
+  const timers: DueTimer[] = [];
+  for (const task of state.tasks) {
+    if (task.status === 'pending' && task.deemedConsent && task.run) {
+      timers.push({ at: task.run.deadlineMs + 1, kind: 'deemed_consent', taskId: task.taskId });
+    }
+    const timeout = computeSupplementTimeout(state, task);
+    if (timeout !== null) timers.push({ at: timeout + 1, kind: 'supplement_timeout', taskId: task.taskId });
+  }
+  return timers.sort((a, b) => a.at - b.at || a.taskId.localeCompare(b.taskId));
+}
+
+/** Fires one due timer. The event records both when it was due and when it fired. */
+export function fireTimer(state: CaseState, timer: DueTimer, now: number, newCode: () => string): void {
+  const task = findTask(state, timer.taskId);
+  if (timer.kind === 'deemed_consent') {
+    settleTask(state, task, timer.at);
+    task.decision = { decision: 'deemed_consent', opinion: null, conditions: [], by: SYSTEM_ACTOR, at: timer.at };
+    task.lastEventAtMs = now;
+    emit(state, now, SYSTEM_ACTOR, 'task_decided', {
+      taskId: task.taskId,
+      decision: 'deemed_consent',
+      dueAt: calendarOf(state).formatInstant(timer.at),
+      usedWorkingDays: task.usedBeforeRun,
+    });
+    approveTask(state, task, now, newCode);
+  } else {
+    const dueAt = calendarOf(state).formatInstant(timer.at);
+    emit(state, now, SYSTEM_ACTOR, 'supplement_expired', { taskId: task.taskId, dueAt });
+    withdrawCase(state, now, SYSTEM_ACTOR, { reason: 'deemed_withdrawn', taskId: task.taskId, dueAt });
+  }
+}
+
+export function computeAwaiting(state: CaseState): Awaiting {
+  if (state.status !== 'open') return null;
+  const stage = currentStage(state);
+  if (stage.status !== 'in_review') return 'applicant';
+  const open = stageTasks(state, stage.code).filter(isTaskOpen);
+  if (open.some((t) => t.status === 'pending')) return 'departments';
+  return open.some((t) => t.status === 'awaiting_supplement') ? 'applicant' : 'departments';
+}
+
+/** The stage the case is in, or awaits the application of. */
+export function currentStageCode(state: CaseState): StageCode {
+  const stage = currentStage(state);
+  if (state.status === 'open' && stage.status === 'approved') {
+    return state.stages[state.stageIndex + 1]?.code ?? stage.code;
+  }
+  return stage.code;
+}
+
+export function toSnapshot(state: CaseState): CaseSnapshot {
+  return {
+    caseId: state.input.caseId,
+    version: state.seq,
+    status: state.status,
+    currentStage: currentStageCode(state),
+    awaiting: computeAwaiting(state),
+    closedAtMs: state.closedAtMs,
+    stages: state.stages,
+    tasks: state.tasks,
+    certificates: state.certificates,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * One workflow per case (案件). Runs in the workflow sandbox: deterministic, no I/O; every side
+ * effect goes through activities.
+ *
+ * Shape: mutations arrive as Updates whose validators refuse bad requests before anything is
+ * written to history; handlers change state synchronously (so two reviewers racing for one task
+ * cannot both pass validation) and then wait until the main loop has written the resulting
+ * audit events to the read model. The main loop is the only writer and also the one durable
+ * timer: it sleeps until the earliest automatic action (deemed consent, supplement timeout),
+ * so a moved deadline simply re-arms it.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createReadModelActivities } from '../activities/read-model.js';
+import type { CaseStartInput } from '../domain/case-types.js';
+import { readModelActivityOptions } from '../temporal.config.js';
+import {
+  applyCalendarChange,
+  applyDecision,
+  applyExtension,
+  applyStageApplication,
+  applySupplement,
+  applyWithdraw,
+  createInitialState,
+  fireTimer,
+  listTimers,
+  openCase,
+  toSnapshot,
+  validateDecision,
+  validateExtension,
+  validateStageApplication,
+  validateSupplement,
+  validateWithdraw,
+  type CalendarChangeInput,
+  type CaseState,
+  type DecisionInput,
+  type ExtensionInput,
+  type StageApplicationInput,
+  type SupplementInput,
+  type WithdrawInput,
+} from './case-machine.js';
+
+const { syncCase } = proxyActivities<ReturnType<typeof createReadModelActivities>>(readModelActivityOptions);
+
+/** Each update answers with the audit seq after which its effect is in the read model. */
+export interface UpdateResult {
+  version: number;
+}
+
+export const decideUpdate = defineUpdate<UpdateResult, [DecisionInput]>('decide');
+export const submitSupplementUpdate = defineUpdate<UpdateResult, [SupplementInput]>('submitSupplement');
+export const grantExtensionUpdate = defineUpdate<UpdateResult, [ExtensionInput]>('grantExtension');
+export const submitStageApplicationUpdate = defineUpdate<UpdateResult, [StageApplicationInput]>(
+  'submitStageApplication',
+);
+export const withdrawUpdate = defineUpdate<UpdateResult, [WithdrawInput]>('withdraw');
+/** Resolves once everything that has happened so far is in the read model. */
+export const syncedUpdate = defineUpdate<UpdateResult, []>('synced');
+export const calendarChangedSignal = defineSignal<[CalendarChangeInput]>('calendarChanged');
+export const stateQuery = defineQuery<CaseState>('state');
+
+/** Continue-as-new well before Temporal's limits; a case's history is otherwise unbounded. */
+const HISTORY_EVENTS_BEFORE_CONTINUE = 5_000;
+
+export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): Promise<CaseState> {
+  const state = carried ?? createInitialState(input);
+  const newCode = (): string => uuid4().replace(/-/g, '').slice(0, 12).toUpperCase();
+
+  const settled = async (): Promise<UpdateResult> => {
+    const version = state.seq;
+    await condition(() => state.persistedSeq >= version);
+    return { version };
+  };
+
+  setHandler(
+    decideUpdate,
+    async (decision) => {
+      applyDecision(state, decision, Date.now(), newCode);
+      return settled();
+    },
+    { validator: (decision) => validateDecision(state, decision) },
+  );
+  setHandler(
+    submitSupplementUpdate,
+    async (supplement) => {
+      applySupplement(state, supplement, Date.now());
+      return settled();
+    },
+    { validator: (supplement) => validateSupplement(state, supplement) },
+  );
+  setHandler(
+    grantExtensionUpdate,
+    async (extension) => {
+      applyExtension(state, extension, Date.now());
+      return settled();
+    },
+    { validator: (extension) => validateExtension(state, extension) },
+  );
+  setHandler(
+    submitStageApplicationUpdate,
+    async (application) => {
+      applyStageApplication(state, application, Date.now());
+      return settled();
+    },
+    { validator: (application) => validateStageApplication(state, application) },
+  );
+  setHandler(
+    withdrawUpdate,
+    async (withdrawal) => {
+      applyWithdraw(state, withdrawal, Date.now());
+      return settled();
+    },
+    { validator: (_withdrawal) => validateWithdraw(state) },
+  );
+  setHandler(syncedUpdate, settled);
+  setHandler(calendarChangedSignal, (change) => applyCalendarChange(state, change, Date.now()));
+  setHandler(stateQuery, () => state);
+
+  if (!carried) openCase(state);
+
+  for (;;) {
+    if (state.unflushed.length > 0) {
+      const events = state.unflushed.splice(0);
+      await syncCase(toSnapshot(state), events);
+      state.persistedSeq = events[events.length - 1]?.seq ?? state.persistedSeq;
+      continue;
+    }
+    const now = Date.now();
+    const due = listTimers(state).find((t) => t.at <= now);
+    if (due) {
+      fireTimer(state, due, now, newCode);
+      continue;
+    }
+    if (state.status !== 'open') {
+      // Closed: answer late callers (their validators refuse) until handlers drain, then finish.
+      await condition(allHandlersFinished);
+      if (state.unflushed.length === 0) return state;
+      continue;
+    }
+    if (workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (state.unflushed.length === 0) await continueAsNew<typeof caseWorkflow>(state.input, state);
+      continue;
+    }
+    const next = listTimers(state)[0];
+    const hasWork = (): boolean => state.unflushed.length > 0;
+    if (next) await condition(hasWork, Math.max(1, next.at - now));
+    else await condition(hasWork);
+  }
+}
