@@ -101,7 +101,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel ?? 'info' },
     bodyLimit: 1024 * 1024,
-    disableRequestLogging: false,
   });
 
   app.setValidatorCompiler(({ schema, httpPart }) =>

@@ -1,0 +1,139 @@
+/**
+ * A real stack for integration tests: the run's Temporal dev server and PostgreSQL database
+ * (from global setup), a real Worker on a task queue of its own, a Temporal client and the
+ * Fastify app. Nothing is mocked.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { randomInt, randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { signToken, type TokenClaims } from '../../api/auth.js';
+import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
+import { computeCreditCodeCheck } from '../../domain/identifiers.js';
+import { createCaseWorker } from '../../worker/create-worker.js';
+
+export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+export const TIME_ZONE = 'Asia/Shanghai';
+
+export function requireInfrastructure(): { temporalAddress: string; databaseUrl: string } {
+  const temporalAddress = inject('temporalAddress');
+  const databaseUrl = inject('databaseUrl');
+  if (!temporalAddress || !databaseUrl) {
+    throw new Error('integration tests need Temporal and PostgreSQL: run them through ./scripts/test');
+  }
+  return { temporalAddress, databaseUrl };
+}
+
+export interface Stack {
+  app: FastifyInstance;
+  database: DatabaseHandle;
+  client: Client;
+  taskQueue: string;
+  worker: Worker;
+  token(claims: Partial<TokenClaims> & Pick<TokenClaims, 'role'>): Promise<string>;
+  close(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/** Worker logs at WARN so test output shows what matters; once per process. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
+export async function startStack(): Promise<Stack> {
+  const { temporalAddress, databaseUrl } = requireInfrastructure();
+  installQuietRuntime();
+  const database = connectDatabase(databaseUrl, { max: 5 });
+  const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await createCaseWorker({
+    connection: workerConnection,
+    namespace: 'default',
+    taskQueue,
+    db: database.db,
+    timeZone: TIME_ZONE,
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const app = await buildApp({
+    db: database.db,
+    temporal: client,
+    taskQueue,
+    authJwtSecret: TEST_SECRET,
+    timeZone: TIME_ZONE,
+    rateLimitPerMinute: 100_000,
+    logLevel: 'warn',
+  });
+  return {
+    app,
+    database,
+    client,
+    taskQueue,
+    worker,
+    token: (claims) =>
+      signToken(
+        {
+          sub: claims.sub ?? `${claims.role}-${claims.department ?? 'x'}`,
+          name: claims.name ?? claims.role,
+          role: claims.role,
+          ...(claims.department ? { department: claims.department } : {}),
+        },
+        TEST_SECRET,
+      ),
+    async close() {
+      await app.close();
+      worker.shutdown();
+      await running;
+      await workerConnection.close();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+/** A fresh, valid national project code, so tests never collide on CASE_ALREADY_OPEN. */
+export function newProjectCode(): string {
+  return `2026-610100-47-01-${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+}
+
+export function newCreditCode(): string {
+  const body = `91610100MA${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
+  return body + computeCreditCodeCheck(body);
+}
+
+export function caseBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    projectCode: newProjectCode(),
+    projectName: '西安市第一中学新校区',
+    projectType: 'gov-building',
+    applicant: { name: '西安市教育局', creditCode: newCreditCode() },
+    location: '西安市雁塔区',
+    totalInvestment: 120_000_000,
+    landArea: 35_000,
+    floorArea: 48_000,
+    materials: [{ name: '立项申请书', copies: 2 }],
+    ...overrides,
+  };
+}
+
+export async function call(
+  app: FastifyInstance,
+  method: InjectOptions['method'],
+  url: string,
+  token: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method,
+    url,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    ...(body !== undefined ? { payload: body as object } : {}),
+  });
+}
