@@ -12,11 +12,15 @@ import {
 import { ApplicationFailure, WorkflowIdConflictPolicy, type UpdateDefinition } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type { CaseStartInput } from '../domain/case-types.js';
-import { AppError, isErrorCode } from '../domain/errors.js';
+import { AppError, isErrorCode, type ErrorCode } from '../domain/errors.js';
 import { caseWorkflowId } from '../temporal.config.js';
 import { caseWorkflow, syncedUpdate, type UpdateResult } from '../workflows/case-workflow.js';
 
-export function toAppError(error: unknown): AppError {
+/**
+ * @param closedCode what a request means once the case's workflow has finished: a decision on
+ * a closed case is refused as TASK_NOT_PENDING, a withdrawal as CASE_CLOSED, and so on.
+ */
+export function toAppError(error: unknown, closedCode: ErrorCode = 'CASE_CLOSED'): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause;
@@ -26,7 +30,7 @@ export function toAppError(error: unknown): AppError {
     return new AppError('INTERNAL', 'the workflow could not apply the request');
   }
   if (error instanceof WorkflowNotFoundError) {
-    return new AppError('CASE_CLOSED', 'the case is closed and takes no further requests');
+    return new AppError(closedCode, 'the case is closed and takes no further requests');
   }
   return new AppError('DEPENDENCY_UNAVAILABLE', 'Temporal is unavailable', {
     reason: error instanceof Error ? error.message : String(error),
@@ -59,8 +63,9 @@ export async function updateCase<Args extends unknown[]>(
   caseId: string,
   definition: UpdateDefinition<UpdateResult, Args, string>,
   args: Args,
-  updateId?: string,
+  options: { updateId?: string | undefined; closedCode?: ErrorCode } = {},
 ): Promise<UpdateResult> {
+  const { updateId, closedCode } = options;
   try {
     const handle = client.workflow.getHandle(caseWorkflowId(caseId));
     // The SDK's overloads split on arity; the definition fixes the argument types already.
@@ -70,7 +75,7 @@ export async function updateCase<Args extends unknown[]>(
     ) => Promise<UpdateResult>;
     return await run.call(handle, definition, { args, ...(updateId ? { updateId } : {}) });
   } catch (error) {
-    throw toAppError(error);
+    throw toAppError(error, closedCode);
   }
 }
 

@@ -122,7 +122,11 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
     },
     { validator: (_withdrawal) => validateWithdraw(state) },
   );
-  setHandler(syncedUpdate, settled);
+  // Also delivered in the first activation, possibly before the case has opened: wait for that too.
+  setHandler(syncedUpdate, async () => {
+    await condition(() => state.seq > 0 && state.persistedSeq >= state.seq);
+    return { version: state.persistedSeq };
+  });
   setHandler(calendarChangedSignal, (change) => applyCalendarChange(state, change, Date.now()));
   setHandler(stateQuery, () => state);
 

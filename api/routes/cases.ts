@@ -246,7 +246,7 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
           caseId,
           submitStageApplicationUpdate,
           [{ stage: stage as StageCode, materials, actor }],
-          updateIdFor(actor.sub, key),
+          { updateId: updateIdFor(actor.sub, key), closedCode: 'STAGE_NOT_AWAITED' },
         );
         return { statusCode: 200, body: await reloadCaseView(ctx, caseId) };
       }),
@@ -264,7 +264,7 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
         const { caseId } = request.params as { caseId: string };
         const { reason } = request.body as { reason: string };
         await getVisibleCase(ctx, caseId, actor);
-        await updateCase(ctx.temporal, caseId, withdrawUpdate, [{ reason, actor }], updateIdFor(actor.sub, key));
+        await updateCase(ctx.temporal, caseId, withdrawUpdate, [{ reason, actor }], { updateId: updateIdFor(actor.sub, key) });
         return { statusCode: 200, body: await reloadCaseView(ctx, caseId) };
       }),
   );

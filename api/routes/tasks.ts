@@ -109,7 +109,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
               actor,
             },
           ],
-          updateIdFor(actor.sub, key),
+          { updateId: updateIdFor(actor.sub, key), closedCode: 'TASK_NOT_PENDING' },
         );
         return { statusCode: 200, body: await taskView(taskId) };
       }),
@@ -131,7 +131,10 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
       withIdempotency(ctx.db, request, reply, async (key) => {
         const { actor, caseId, taskId } = await getTaskOfCase(request);
         const { materials } = request.body as { materials: Material[] };
-        await updateCase(ctx.temporal, caseId, submitSupplementUpdate, [{ taskId, materials, actor }], updateIdFor(actor.sub, key));
+        await updateCase(ctx.temporal, caseId, submitSupplementUpdate, [{ taskId, materials, actor }], {
+          updateId: updateIdFor(actor.sub, key),
+          closedCode: 'TASK_NOT_AWAITING_SUPPLEMENT',
+        });
         return { statusCode: 200, body: await taskView(taskId) };
       }),
   );
@@ -157,7 +160,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
           caseId,
           grantExtensionUpdate,
           [{ taskId, workingDays, reason, actor }],
-          updateIdFor(actor.sub, key),
+          { updateId: updateIdFor(actor.sub, key), closedCode: 'TASK_NOT_OPEN' },
         );
         return { statusCode: 200, body: await taskView(taskId) };
       }),

@@ -1,0 +1,262 @@
+/**
+ * End to end through a real listening HTTP server, a real worker, the Temporal dev server and
+ * PostgreSQL: what a window clerk and the department reviewers do, over the wire.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { caseBody, startStack, type Stack } from '../support/stack.js';
+
+let stack: Stack;
+let base: string;
+let window: string;
+const reviewers = new Map<string, string>();
+
+interface TaskJson {
+  taskId: string;
+  itemCode: string;
+  department: string;
+  status: string;
+  dueDate: string | null;
+  usedWorkingDays: number;
+  remainingWorkingDays: number;
+  light: string;
+  decision: { decision: string } | null;
+  supplement: { missingMaterials: string[]; resubmittedAt: string | null } | null;
+}
+interface CaseJson {
+  caseId: string;
+  status: string;
+  currentStage: string;
+  awaiting: string | null;
+  light: string;
+  stages: { code: string; status: string; tasks: TaskJson[] }[];
+  certificates: { number: string; itemCode: string; name: string }[];
+}
+
+async function http(method: string, path: string, token: string | null, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as any) : null };
+}
+
+async function reviewer(department: string): Promise<string> {
+  let token = reviewers.get(department);
+  if (!token) {
+    token = await stack.token({ role: 'reviewer', department, sub: `reviewer-${department}` });
+    reviewers.set(department, token);
+  }
+  return token;
+}
+
+async function getCase(caseId: string): Promise<CaseJson> {
+  const response = await http('GET', `/v1/cases/${caseId}`, window);
+  expect(response.status).toBe(200);
+  return response.json as CaseJson;
+}
+
+function stageOf(view: CaseJson, code: string) {
+  const stage = view.stages.find((s) => s.code === code);
+  if (!stage) throw new Error(`no stage ${code}`);
+  return stage;
+}
+
+async function decide(caseId: string, task: TaskJson, body: Record<string, unknown>) {
+  return http('POST', `/v1/cases/${caseId}/tasks/${task.taskId}/decision`, await reviewer(task.department), body);
+}
+
+async function openCase(overrides: Record<string, unknown> = {}): Promise<CaseJson> {
+  const response = await http('POST', '/v1/cases', window, caseBody(overrides));
+  expect(response.status).toBe(201);
+  return response.json as CaseJson;
+}
+
+/** Approves pending tasks one at a time until the stage is approved; returns the approval order. */
+async function approveStage(caseId: string, stageCode: string): Promise<string[]> {
+  const order: string[] = [];
+  for (;;) {
+    const stage = stageOf(await getCase(caseId), stageCode);
+    if (stage.status === 'approved') return order;
+    const pending = stage.tasks.find((t) => t.status === 'pending');
+    if (!pending) throw new Error(`stage ${stageCode} is ${stage.status} with no pending task`);
+    const decided = await decide(caseId, pending, { decision: 'approve', opinion: '同意', conditions: ['按图施工'] });
+    expect(decided.status).toBe(200);
+    expect(decided.json.status).toBe('approved');
+    order.push(pending.itemCode);
+  }
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  await stack.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = stack.app.server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  window = await stack.token({ role: 'window', sub: 'window-e2e' });
+});
+afterAll(async () => stack?.close());
+
+describe('a gov-building case from acceptance to completion', () => {
+  it('runs all four stages, 17 tasks, respecting prerequisites, and issues the four certificates', async () => {
+    const opened = await openCase();
+    const { caseId } = opened;
+    const stageCodes = ['land-use-planning', 'engineering-permit', 'construction-permit', 'completion-acceptance'];
+    const approved: string[] = [];
+
+    for (const [index, code] of stageCodes.entries()) {
+      if (index > 0) {
+        const later = stageCodes[index + 1];
+        if (later) {
+          const early = await http('POST', `/v1/cases/${caseId}/stages/${later}/application`, window, {
+            materials: [{ name: '申请表' }],
+          });
+          expect(early.json.error.code).toBe('STAGE_NOT_AWAITED');
+        }
+        const applied = await http('POST', `/v1/cases/${caseId}/stages/${code}/application`, window, {
+          materials: [{ name: `${code} 申请材料`, copies: 1 }],
+        });
+        expect(applied.status).toBe(200);
+        expect(applied.json.currentStage).toBe(code);
+      }
+      const order = await approveStage(caseId, code);
+      approved.push(...order);
+      const view = await getCase(caseId);
+      if (code !== 'completion-acceptance') {
+        expect(view.awaiting).toBe('applicant');
+        expect(view.light).toBe('paused');
+      }
+    }
+
+    expect(approved).toHaveLength(17);
+    // prerequisites: each named item is approved only after what it waits for
+    const position = (item: string) => approved.indexOf(item);
+    expect(position('land-use-permit')).toBeGreaterThan(position('land-site-review'));
+    expect(position('planning-permit')).toBeGreaterThan(position('design-scheme-review'));
+    for (const other of ['drawing-review', 'fire-design-review']) {
+      expect(position('construction-permit')).toBeGreaterThan(position(other));
+    }
+    for (const other of ['planning-verification', 'fire-acceptance', 'cad-acceptance', 'archives-acceptance']) {
+      expect(position('completion-filing')).toBeGreaterThan(position(other));
+    }
+
+    const done = await getCase(caseId);
+    expect(done.status).toBe('completed');
+    expect(done.light).toBe('done');
+    expect(done.certificates.map((c) => c.itemCode).sort()).toEqual(
+      ['completion-filing', 'construction-permit', 'land-use-permit', 'planning-permit'].sort(),
+    );
+    for (const certificate of done.certificates) {
+      const verified = await http('GET', `/v1/certificates/${encodeURIComponent(certificate.number)}`, null);
+      if (verified.status !== 404) expect(verified.json.number).toBe(certificate.number);
+    }
+    const late = await http('POST', `/v1/cases/${caseId}/withdraw`, window, { reason: '撤回' });
+    expect(late.status).toBe(409);
+  });
+});
+
+describe('a rejection', () => {
+  it('rejects the stage and the case and cancels the other open tasks', async () => {
+    const { caseId } = await openCase();
+    const stage = stageOf(await getCase(caseId), 'land-use-planning');
+    const eia = stage.tasks.find((t) => t.itemCode === 'eia')!;
+    const missingOpinion = await decide(caseId, eia, { decision: 'reject' });
+    expect(missingOpinion.status).toBe(400);
+
+    const rejected = await decide(caseId, eia, { decision: 'reject', opinion: '项目选址位于水源保护区' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.json.status).toBe('rejected');
+
+    const view = await getCase(caseId);
+    expect(view.status).toBe('rejected');
+    const after = stageOf(view, 'land-use-planning');
+    expect(after.status).toBe('rejected');
+    expect(after.tasks.filter((t) => t.itemCode !== 'eia').every((t) => t.status === 'cancelled')).toBe(true);
+  });
+});
+
+describe('a supplement round trip', () => {
+  it('pauses the clock for the applicant and restarts it with the remaining days', async () => {
+    const { caseId } = await openCase();
+    const drc = stageOf(await getCase(caseId), 'land-use-planning').tasks.find((t) => t.itemCode === 'project-approval')!;
+
+    const noMaterials = await decide(caseId, drc, { decision: 'request_supplement', opinion: '材料不全' });
+    expect(noMaterials.status).toBe(400);
+    const paused = await decide(caseId, drc, {
+      decision: 'request_supplement',
+      opinion: '请一次性补正以下材料',
+      missingMaterials: ['可行性研究报告', '资金来源证明'],
+    });
+    expect(paused.status).toBe(200);
+    expect(paused.json).toMatchObject({ status: 'awaiting_supplement', light: 'paused' });
+    expect(paused.json.supplement.missingMaterials).toEqual(['可行性研究报告', '资金来源证明']);
+
+    const whileWaiting = await decide(caseId, drc, { decision: 'approve' });
+    expect(whileWaiting.json.error.code).toBe('TASK_NOT_PENDING');
+    const wrongTask = stageOf(await getCase(caseId), 'land-use-planning').tasks.find((t) => t.itemCode === 'eia')!;
+    const notAwaiting = await http('POST', `/v1/cases/${caseId}/tasks/${wrongTask.taskId}/supplement`, window, {
+      materials: [{ name: 'x' }],
+    });
+    expect(notAwaiting.json.error.code).toBe('TASK_NOT_AWAITING_SUPPLEMENT');
+
+    const resumed = await http('POST', `/v1/cases/${caseId}/tasks/${drc.taskId}/supplement`, window, {
+      materials: [{ name: '可行性研究报告' }, { name: '资金来源证明', copies: 2 }],
+    });
+    expect(resumed.status).toBe(200);
+    expect(resumed.json.status).toBe('pending');
+    expect(resumed.json.supplement.resubmittedAt).not.toBeNull();
+    // accepted and paused the same day: nothing was used, all five days remain
+    expect(resumed.json.remainingWorkingDays).toBe(5);
+
+    const approved = await decide(caseId, resumed.json as TaskJson, { decision: 'approve' });
+    expect(approved.json.status).toBe('approved');
+    const types = (await http('GET', `/v1/cases/${caseId}/events`, window)).json.items.map((e: { type: string }) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['supplement_requested', 'supplement_submitted', 'task_decided']));
+  });
+});
+
+describe('two reviewers deciding the same task at the same moment', () => {
+  it('lets exactly one win; the other gets 409 and the audit trail has one decision', async () => {
+    const { caseId } = await openCase();
+    const task = stageOf(await getCase(caseId), 'land-use-planning').tasks.find((t) => t.itemCode === 'eia')!;
+    const first = await stack.token({ role: 'reviewer', department: 'eco', sub: 'eco-reviewer-a' });
+    const second = await stack.token({ role: 'reviewer', department: 'eco', sub: 'eco-reviewer-b' });
+    const path = `/v1/cases/${caseId}/tasks/${task.taskId}/decision`;
+    const results = await Promise.all([
+      http('POST', path, first, { decision: 'approve', opinion: 'A 同意' }),
+      http('POST', path, second, { decision: 'reject', opinion: 'B 不同意' }),
+    ]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 409]);
+    expect(results.find((r) => r.status === 409)?.json.error.code).toBe('TASK_NOT_PENDING');
+
+    const events = (await http('GET', `/v1/cases/${caseId}/events`, window)).json.items as {
+      type: string;
+      data: { taskId?: string };
+    }[];
+    expect(events.filter((e) => e.type === 'task_decided' && e.data.taskId === task.taskId)).toHaveLength(1);
+  });
+});
+
+describe('department scoping', () => {
+  it('shows a reviewer only its own department and forbids deciding another department’s task', async () => {
+    const { caseId } = await openCase();
+    const eia = stageOf(await getCase(caseId), 'land-use-planning').tasks.find((t) => t.itemCode === 'eia')!;
+    const water = await reviewer('water');
+    const forbidden = await http('POST', `/v1/cases/${caseId}/tasks/${eia.taskId}/decision`, await reviewer('drc'), {
+      bogus: true,
+    });
+    expect(forbidden.status).toBe(403);
+    expect((await http('GET', `/v1/cases/${caseId}`, water)).status).toBe(404);
+
+    const inbox = await http('GET', '/v1/tasks?status=pending', await reviewer('eco'));
+    expect(inbox.status).toBe(200);
+    expect(inbox.json.items.length).toBeGreaterThan(0);
+    expect(inbox.json.items.every((t: TaskJson) => t.department === 'eco')).toBe(true);
+    const deadlines = inbox.json.items.map((t: TaskJson) => t.dueDate ?? '9999');
+    expect(deadlines).toEqual([...deadlines].sort());
+  });
+});
