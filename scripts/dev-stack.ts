@@ -9,9 +9,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { signToken } from '../api/auth.js';
 import { connectDatabase } from '../db/client.js';
-import { applyMigrations } from '../db/migrate.js';
+import { prepareDatabase } from '../db/prepare.js';
 import { getLatestCatalog } from '../db/queries.js';
-import { seedDatabase } from '../db/seed.js';
 import { isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from './lib/processes.js';
 
 const env = process.env;
@@ -92,8 +91,7 @@ const databaseUrl = await startDatabase();
 const secret = env.AUTH_JWT_SECRET || localJwtSecret();
 
 const database = connectDatabase(databaseUrl, { max: 1 });
-await applyMigrations(database.db);
-await seedDatabase(database.db);
+await prepareDatabase(database.db);
 const catalog = await getLatestCatalog(database.db);
 await database.close();
 

@@ -6,8 +6,7 @@
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
 import { connectDatabase } from '../db/client.js';
-import { applyMigrations } from '../db/migrate.js';
-import { seedDatabase } from '../db/seed.js';
+import { prepareDatabase } from '../db/prepare.js';
 import { findFreePort, isPortOpen, startChild, stopChild, waitFor, type Child } from '../scripts/lib/processes.js';
 
 declare module 'vitest' {
@@ -42,8 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const url = new URL(serverUrl);
   url.pathname = `/${databaseName}`;
   const database = connectDatabase(url.toString(), { max: 1 });
-  await applyMigrations(database.db);
-  await seedDatabase(database.db);
+  await prepareDatabase(database.db);
   await database.close();
 
   project.provide('temporalAddress', `127.0.0.1:${port}`);
