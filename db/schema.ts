@@ -186,3 +186,62 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.subject, t.key] })],
 );
+
+/** 督办: escalations, automatic (the ladder) or by a coordinator; mirrored from the workflow. */
+export const escalations = pgTable(
+  'escalations',
+  {
+    escalationId: text('escalation_id').primaryKey(),
+    caseId: text('case_id').notNull(),
+    taskId: text('task_id'),
+    level: integer('level').notNull(),
+    /** auto | coordinator */
+    origin: text('origin').notNull(),
+    reason: text('reason').notNull(),
+    /** open | resolved */
+    status: text('status').notNull(),
+    openedAt: instant('opened_at').notNull(),
+    /** for automatic escalations: the moment the ladder called for it (earlier than openedAt when back-dated) */
+    dueAt: instant('due_at'),
+    openedBy: jsonb('opened_by').$type<Actor>().notNull(),
+    resolvedAt: instant('resolved_at'),
+    resolution: text('resolution'),
+    resolvedBy: jsonb('resolved_by').$type<Actor | null>(),
+  },
+  (t) => [index('escalations_case_idx').on(t.caseId), index('escalations_status_level_idx').on(t.status, t.level)],
+);
+
+/**
+ * Notification outbox: written in the same transaction as the state change that caused it,
+ * delivered to the webhook (when configured) at least once by the worker's deliverer.
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    notificationId: text('notification_id').primaryKey(),
+    kind: text('kind').notNull(),
+    caseId: text('case_id').notNull(),
+    taskId: text('task_id'),
+    /** who it is for: a department's reviewers, the window, or coordinators */
+    audience: text('audience').notNull(),
+    department: text('department'),
+    message: text('message').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    createdAt: instant('created_at').notNull(),
+    deliveredAt: instant('delivered_at'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: instant('next_attempt_at').notNull().defaultNow(),
+    lastError: text('last_error'),
+  },
+  (t) => [
+    index('notifications_created_idx').on(t.createdAt),
+    index('notifications_undelivered_idx').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`),
+  ],
+);
+
+/** Configuration kept as data (the clock rules and escalation ladder), seeded from db/seed/rules.json. */
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: instant('updated_at').notNull().defaultNow(),
+});

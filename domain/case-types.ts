@@ -75,12 +75,67 @@ export interface ProjectInfo {
   floorArea: number | null;
 }
 
-/** Configurable clock rules (SPEC §3); data, not code. */
+/** 督办 ladder (SPEC §3): yellow → reminder, red → level 1, N working days past the deadline → level 2. */
+export interface EscalationLadder {
+  reminderOnYellow: boolean;
+  level1OnRed: boolean;
+  level2AfterWorkingDays: number;
+}
+
+/** Stalled though no deadline has passed. */
+export interface StallRules {
+  /** a pending task with no event for this many working days is flagged `no_activity` */
+  noActivityWorkingDays: number;
+  /** a supplement outstanding this long is flagged `applicant_silent` and the window is notified */
+  applicantSilentWorkingDays: number;
+}
+
+/** Configurable clock rules (SPEC §3); data, not code (db/seed/rules.json, table `settings`). */
 export interface ClockRules {
   /** 逾期未补正视为撤回: working days a supplement may be outstanding before the case is withdrawn */
   supplementLimitDays: number;
+  /** absent in cases opened before the ladder existed */
+  ladder?: EscalationLadder;
+  stalled?: StallRules;
 }
-export const DEFAULT_CLOCK_RULES: ClockRules = { supplementLimitDays: 20 };
+export const DEFAULT_LADDER: EscalationLadder = { reminderOnYellow: true, level1OnRed: true, level2AfterWorkingDays: 3 };
+export const DEFAULT_STALL_RULES: StallRules = { noActivityWorkingDays: 5, applicantSilentWorkingDays: 10 };
+export const DEFAULT_CLOCK_RULES: ClockRules = {
+  supplementLimitDays: 20,
+  ladder: DEFAULT_LADDER,
+  stalled: DEFAULT_STALL_RULES,
+};
+
+export type EscalationOrigin = 'auto' | 'coordinator';
+
+export interface EscalationRecord {
+  escalationId: string;
+  taskId: string | null;
+  level: number;
+  origin: EscalationOrigin;
+  reason: string;
+  status: 'open' | 'resolved';
+  openedAtMs: number;
+  /** when the ladder called for it (automatic ones; earlier than openedAtMs when back-dated) */
+  dueAtMs: number | null;
+  openedBy: Actor;
+  resolvedAtMs: number | null;
+  resolution: string | null;
+  resolvedBy: Actor | null;
+}
+
+export type NotificationKind = 'reminder' | 'escalation' | 'applicant_silent' | 'escalation_resolved';
+
+export interface NotificationRecord {
+  notificationId: string;
+  kind: NotificationKind;
+  taskId: string | null;
+  audience: 'department' | 'window' | 'coordinator';
+  department: string | null;
+  message: string;
+  data: Record<string, unknown>;
+  createdAtMs: number;
+}
 
 export interface CaseStartInput {
   caseId: string;
@@ -171,4 +226,7 @@ export interface CaseSnapshot {
   stages: StageState[];
   tasks: TaskState[];
   certificates: CertificateRecord[];
+  escalations?: EscalationRecord[];
+  /** notifications raised since the previous snapshot (the outbox rows to insert) */
+  notifications?: NotificationRecord[];
 }
