@@ -15,8 +15,10 @@ import { AppError, ERROR_STATUS } from '../domain/errors.js';
 import { isDatabaseUnavailable, type Database } from '../db/client.js';
 import { findCalendarYears } from '../db/queries.js';
 import { registerAuth } from './auth.js';
+import { registerCalendarRoutes } from './routes/calendar.js';
 import { registerCaseRoutes } from './routes/cases.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
+import { registerCertificateRoutes } from './routes/certificates.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTaskRoutes } from './routes/tasks.js';
 
@@ -101,6 +103,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel ?? 'info' },
     bodyLimit: 1024 * 1024,
+    // Path parameters are validated by their schemas (up to 200 characters), not cut off by the router.
+    maxParamLength: 256,
   });
 
   app.setValidatorCompiler(({ schema, httpPart }) =>
@@ -170,6 +174,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerCatalogRoutes(app, context);
   registerCaseRoutes(app, context);
   registerTaskRoutes(app, context);
+  registerCalendarRoutes(app, context);
+  registerCertificateRoutes(app, context);
   return app;
 }
 

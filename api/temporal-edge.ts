@@ -9,7 +9,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdConflictPolicy, type UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdConflictPolicy, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type { CaseStartInput } from '../domain/case-types.js';
 import { AppError, isErrorCode, type ErrorCode } from '../domain/errors.js';
@@ -76,6 +76,21 @@ export async function updateCase<Args extends unknown[]>(
     return await run.call(handle, definition, { args, ...(updateId ? { updateId } : {}) });
   } catch (error) {
     throw toAppError(error, closedCode);
+  }
+}
+
+export async function signalCase<Args extends unknown[]>(
+  client: Client,
+  caseId: string,
+  definition: SignalDefinition<Args, string>,
+  args: Args,
+): Promise<void> {
+  try {
+    const handle = client.workflow.getHandle(caseWorkflowId(caseId));
+    const send = handle.signal as (def: SignalDefinition<Args, string>, ...args: Args) => Promise<void>;
+    await send.call(handle, definition, ...args);
+  } catch (error) {
+    throw toAppError(error);
   }
 }
 

@@ -19,9 +19,11 @@ import {
   insertCaseRow,
   type CaseRow,
 } from '../../db/queries.js';
-import { submitStageApplicationUpdate, withdrawUpdate } from '../../workflows/case-workflow.js';
+import { calendarChangedSignal, submitStageApplicationUpdate, withdrawUpdate } from '../../workflows/case-workflow.js';
+import type { YearSchedule } from '../../domain/calendar.js';
 import type { AppContext } from '../app.js';
 import { actorOf } from '../auth.js';
+import { parseInstant } from '../instants.js';
 import { withIdempotency } from '../idempotency.js';
 import {
   AuditEventView,
@@ -36,7 +38,7 @@ import {
   ReasonBody,
   StageParams,
 } from '../schemas.js';
-import { startCaseWorkflow, updateCase, updateIdFor, waitForCaseSynced } from '../temporal-edge.js';
+import { signalCase, startCaseWorkflow, updateCase, updateIdFor, waitForCaseSynced } from '../temporal-edge.js';
 import { toAuditEventView, toCaseSummaryView, toCaseView, type ViewContext } from '../views.js';
 
 const MAX_BACKDATE_MS = 365 * 24 * 60 * 60 * 1000;
@@ -56,13 +58,27 @@ function newCaseId(localDate: string, subject: string, key: string | undefined):
 function parseAcceptedAt(value: string | undefined, actor: Actor, now: number): number {
   if (value === undefined) return now;
   if (actor.role !== 'admin') throw new AppError('FORBIDDEN', 'only an administrator may back-date a case');
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) throw new AppError('VALIDATION_FAILED', 'acceptedAt is not a valid instant', { field: 'acceptedAt' });
+  const at = parseInstant(value, 'acceptedAt');
   if (at > now + CLOCK_SKEW_MS) throw new AppError('VALIDATION_FAILED', 'acceptedAt is in the future', { field: 'acceptedAt' });
   if (at < now - MAX_BACKDATE_MS) {
     throw new AppError('VALIDATION_FAILED', 'acceptedAt is more than 365 days back', { field: 'acceptedAt' });
   }
   return at;
+}
+
+const calendarVersions = (years: YearSchedule[]) => years.map((y) => `${y.year}@${y.version}`).join(',');
+
+/**
+ * A year published between reading the calendar and starting the workflow would miss this case
+ * (the publication signals only the cases it finds): compare and hand the case the new calendar.
+ */
+async function catchUpWithCalendar(ctx: AppContext, input: CaseStartInput, actor: Actor): Promise<void> {
+  const current = await findCalendarYears(ctx.db);
+  if (calendarVersions(current) === calendarVersions(input.calendar)) return;
+  const changed = current.find((y) => !input.calendar.some((c) => c.year === y.year && c.version === y.version));
+  await signalCase(ctx.temporal, input.caseId, calendarChangedSignal, [
+    { calendar: current, year: changed?.year ?? current[current.length - 1]?.year ?? 0, actor },
+  ]);
 }
 
 export async function viewContext(ctx: AppContext): Promise<ViewContext> {
@@ -163,6 +179,7 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
           if (created) await deleteUnstartedCase(ctx.db, input.caseId);
           throw error;
         }
+        await catchUpWithCalendar(ctx, startInput, actor);
         await waitForCaseSynced(ctx.temporal, input.caseId);
         return { statusCode: 201, body: await reloadCaseView(ctx, input.caseId) };
       }),

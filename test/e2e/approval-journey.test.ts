@@ -151,7 +151,8 @@ describe('a gov-building case from acceptance to completion', () => {
     );
     for (const certificate of done.certificates) {
       const verified = await http('GET', `/v1/certificates/${encodeURIComponent(certificate.number)}`, null);
-      if (verified.status !== 404) expect(verified.json.number).toBe(certificate.number);
+      expect(verified.status).toBe(200);
+      expect(verified.json.number).toBe(certificate.number);
     }
     const late = await http('POST', `/v1/cases/${caseId}/withdraw`, window, { reason: '撤回' });
     expect(late.status).toBe(409);
