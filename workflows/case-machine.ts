@@ -251,8 +251,11 @@ function assertDepartment(task: TaskState, actor: Actor): void {
 export function validateDecision(state: CaseState, input: DecisionInput): void {
   const task = findTask(state, input.taskId);
   assertDepartment(task, input.actor);
-  assertOpen(state);
+  // The task's own state first: the loser of a race with a rejection (which closes the case)
+  // gets TASK_NOT_PENDING like the loser of a race with an approval. A closed case has no
+  // pending task, so assertOpen only guards against that invariant breaking.
   if (task.status !== 'pending') refuse('TASK_NOT_PENDING', `task ${task.taskId} is ${task.status}`);
+  assertOpen(state);
 }
 
 export function applyDecision(state: CaseState, input: DecisionInput, now: number, newCode: () => string): void {
@@ -430,7 +433,8 @@ export function applyExtension(state: CaseState, input: ExtensionInput, now: num
     taskId: task.taskId,
     workingDays: input.workingDays,
     reason: input.reason,
-    dueDate: task.run?.dueDate ?? null,
+    // A paused task has no running deadline: its last run's due date no longer holds.
+    dueDate: task.status === 'pending' ? (task.run?.dueDate ?? null) : null,
   });
 }
 

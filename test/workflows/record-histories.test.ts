@@ -1,0 +1,163 @@
+/**
+ * Records the case-workflow histories that replay.test.ts replays, so that a workflow change
+ * breaking determinism fails CI. Recording happens only on request:
+ *
+ *   RECORD_HISTORIES=1 ./scripts/test test/workflows/record-histories.test.ts
+ *
+ * and rewrites test/workflows/histories/*.json (commit them). In a normal run this file only
+ * checks that every history is committed and non-empty.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
+import {
+  calendarChangedSignal,
+  decideUpdate,
+  grantExtensionUpdate,
+  submitSupplementUpdate,
+  withdrawUpdate,
+} from '../../workflows/case-workflow.js';
+import {
+  ADMIN,
+  approve,
+  approveCurrentStage,
+  COORDINATOR,
+  createWorkflowTestEnv,
+  historyFromJson,
+  historyToJson,
+  getState,
+  reviewer,
+  skipToNextWorkingMorning,
+  sleepUntil,
+  submitStageApplication,
+  taskIdOf,
+  taskOf,
+  WINDOW,
+  type OpenedCase,
+  type WorkflowTestEnv,
+} from '../support/workflow-env.js';
+
+const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.url));
+const DAY = 86_400_000;
+
+/** Each scenario drives one case to its end; its history is recorded as <name>.json. */
+const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCase>> = {
+  /** social-small through all four stages, with time between them; completes. */
+  async 'happy-path-social-small'(t) {
+    const opened = await t.openCase({ projectType: 'social-small' });
+    await approveCurrentStage(opened);
+    await t.env.sleep('5 days');
+    await submitStageApplication(opened, 'engineering-permit');
+    await approveCurrentStage(opened);
+    await submitStageApplication(opened, 'construction-permit');
+    await approveCurrentStage(opened);
+    await t.env.sleep('90 days');
+    await submitStageApplication(opened, 'completion-acceptance');
+    await approveCurrentStage(opened);
+    return opened;
+  },
+
+  /** gov-building: one approval, then eia rejects; the stage's other tasks are cancelled. */
+  async rejection(t) {
+    const opened = await t.openCase({ projectType: 'gov-building' });
+    await approve(opened, 'project-approval');
+    await opened.handle.executeUpdate(decideUpdate, {
+      args: [{ taskId: taskIdOf(opened, 'eia'), decision: 'reject', opinion: '选址位于水源保护区', actor: reviewer('eco') }],
+    });
+    return opened;
+  },
+
+  /** social-small: drc asks for materials, the window resubmits three days later, the stage is approved, then withdrawn. */
+  async 'supplement-round-trip'(t) {
+    const opened = await t.openCase({ projectType: 'social-small' });
+    await t.env.sleep('2 days');
+    await opened.handle.executeUpdate(decideUpdate, {
+      args: [
+        {
+          taskId: taskIdOf(opened, 'project-approval'),
+          decision: 'request_supplement',
+          opinion: '缺少可行性研究报告',
+          missingMaterials: ['可行性研究报告'],
+          actor: reviewer('drc'),
+        },
+      ],
+    });
+    await t.env.sleep('3 days');
+    await opened.handle.executeUpdate(submitSupplementUpdate, {
+      args: [{ taskId: taskIdOf(opened, 'project-approval'), materials: [{ name: '可行性研究报告' }], actor: WINDOW }],
+    });
+    await approveCurrentStage(opened);
+    await opened.handle.executeUpdate(withdrawUpdate, { args: [{ reason: '项目调整', actor: WINDOW }] });
+    return opened;
+  },
+
+  /**
+   * gov-building: an extension of eia, a calendar publication (signal), heritage-survey approved
+   * by deemed consent when its timer fires; then withdrawn.
+   */
+  async 'deemed-consent'(t) {
+    const opened = await t.openCase({ projectType: 'gov-building' });
+    await opened.handle.executeUpdate(grantExtensionUpdate, {
+      args: [{ taskId: taskIdOf(opened, 'eia'), workingDays: 5, reason: '需组织专家论证', actor: COORDINATOR }],
+    });
+    await opened.handle.signal(calendarChangedSignal, { calendar: SEED_SCHEDULES, year: 2026, actor: ADMIN });
+    const deadlineMs = taskOf(await getState(opened), 'heritage-survey').run?.deadlineMs ?? 0;
+    await sleepUntil(t.env, deadlineMs + DAY);
+    expect(taskOf(await getState(opened), 'heritage-survey').decision?.decision).toBe('deemed_consent');
+    await opened.handle.executeUpdate(withdrawUpdate, { args: [{ reason: '项目终止', actor: WINDOW }] });
+    return opened;
+  },
+
+  /** social-small: a supplement never comes; the timer withdraws the case after 20 working days. */
+  async 'supplement-timeout'(t) {
+    const opened = await t.openCase({ projectType: 'social-small' });
+    await opened.handle.executeUpdate(decideUpdate, {
+      args: [
+        {
+          taskId: taskIdOf(opened, 'land-use-permit'),
+          decision: 'request_supplement',
+          opinion: '缺少用地红线图',
+          missingMaterials: ['用地红线图'],
+          actor: reviewer('nrp'),
+        },
+      ],
+    });
+    await t.env.sleep('40 days');
+    return opened;
+  },
+};
+
+const HISTORY_NAMES = Object.keys(SCENARIOS);
+
+const recording = process.env.RECORD_HISTORIES === '1';
+
+describe.runIf(recording)('recording case-workflow histories', () => {
+  let t: WorkflowTestEnv;
+  beforeAll(async () => {
+    t = await createWorkflowTestEnv();
+    mkdirSync(HISTORIES_DIR, { recursive: true });
+  });
+  afterAll(async () => t?.close());
+
+  it.each(HISTORY_NAMES)('records %s', async (name) => {
+    const scenario = SCENARIOS[name];
+    if (!scenario) throw new Error(`no scenario ${name}`);
+    await skipToNextWorkingMorning(t);
+    const opened = await scenario(t);
+    const final = await opened.handle.result();
+    expect(final.status).not.toBe('open');
+    writeFileSync(`${HISTORIES_DIR}${name}.json`, `${historyToJson(await opened.handle.fetchHistory())}\n`);
+  });
+});
+
+describe.skipIf(recording)('committed case-workflow histories', () => {
+  it.each(HISTORY_NAMES)('has %s.json, a complete history', (name) => {
+    const path = `${HISTORIES_DIR}${name}.json`;
+    expect(existsSync(path), `${path} is missing: RECORD_HISTORIES=1 ./scripts/test ${fileURLToPath(import.meta.url)}`).toBe(true);
+    const events = historyFromJson(readFileSync(path, 'utf8')).events ?? [];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name).toBe('caseWorkflow');
+    expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
+  });
+});
