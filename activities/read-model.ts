@@ -7,7 +7,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { WorkingCalendar } from '../domain/calendar.js';
 import type { Actor, CaseEvent, CaseSnapshot } from '../domain/case-types.js';
 import type { Database } from '../db/client.js';
-import { auditEvents, cases, certificates, stages, tasks } from '../db/schema.js';
+import { auditEvents, cases, certificates, escalations, notifications, stages, tasks } from '../db/schema.js';
 import { canonicalJson, GENESIS_HASH, sha256Hex } from './audit.js';
 
 type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -112,7 +112,10 @@ export function createReadModelActivities({ db, timeZone }: ReadModelDependencie
       await tx
         .insert(tasks)
         .values(
-          snapshot.tasks.map((t) => ({
+          snapshot.tasks.map((t) => {
+            // A paused task has no running deadline; its last run's dates no longer hold.
+            const run = t.status === 'awaiting_supplement' ? null : t.run;
+            return {
             taskId: t.taskId,
             caseId: snapshot.caseId,
             stage: t.stage,
@@ -125,21 +128,23 @@ export function createReadModelActivities({ db, timeZone }: ReadModelDependencie
             statutoryWorkingDays: t.statutoryDays,
             warningDays: t.warningDays,
             deemedConsent: t.deemedConsent,
-            startDate: t.run?.startDate ?? null,
-            dueDate: t.run?.dueDate ?? null,
-            deadline: date(t.run?.deadlineMs),
-            yellowFrom: date(t.run?.yellowFromMs),
-            derivation: t.run?.derivation ?? null,
+            startDate: run?.startDate ?? null,
+            dueDate: run?.dueDate ?? null,
+            deadline: date(run?.deadlineMs),
+            yellowFrom: date(run?.yellowFromMs),
+            derivation: run?.derivation ?? null,
             usedBeforeRun: t.usedBeforeRun,
             usedWorkingDays: t.usedBeforeRun,
-            remainingWorkingDays: t.run?.workingDays ?? t.committedDays,
+            remainingWorkingDays:
+              run?.workingDays ?? Math.max(0, t.committedDays + (t.extension?.workingDays ?? 0) - t.usedBeforeRun),
             extension: t.extension,
             supplement: t.supplement,
             decision: t.decision,
             pendingSince: date(t.pendingSinceMs),
             decidedAt: date(t.decidedAtMs),
             lastEventAt: new Date(t.lastEventAtMs),
-          })),
+          };
+          }),
         )
         .onConflictDoUpdate({ target: tasks.taskId, set: excludedColumns(tasks, ['taskId']) });
     }
@@ -162,6 +167,52 @@ export function createReadModelActivities({ db, timeZone }: ReadModelDependencie
         )
         .onConflictDoNothing();
     }
+
+    const escalationList = snapshot.escalations ?? [];
+    if (escalationList.length > 0) {
+      await tx
+        .insert(escalations)
+        .values(
+          escalationList.map((e) => ({
+            escalationId: e.escalationId,
+            caseId: snapshot.caseId,
+            taskId: e.taskId,
+            level: e.level,
+            origin: e.origin,
+            reason: e.reason,
+            status: e.status,
+            openedAt: new Date(e.openedAtMs),
+            dueAt: date(e.dueAtMs),
+            openedBy: e.openedBy,
+            resolvedAt: date(e.resolvedAtMs),
+            resolution: e.resolution,
+            resolvedBy: e.resolvedBy,
+          })),
+        )
+        .onConflictDoUpdate({ target: escalations.escalationId, set: excludedColumns(escalations, ['escalationId']) });
+    }
+  }
+
+  /** The outbox rows of this write; a retried write inserts nothing twice. */
+  async function appendNotifications(tx: Transaction, snapshot: CaseSnapshot): Promise<void> {
+    const list = snapshot.notifications ?? [];
+    if (list.length === 0) return;
+    await tx
+      .insert(notifications)
+      .values(
+        list.map((n) => ({
+          notificationId: n.notificationId,
+          kind: n.kind,
+          caseId: snapshot.caseId,
+          taskId: n.taskId,
+          audience: n.audience,
+          department: n.department,
+          message: n.message,
+          data: n.data,
+          createdAt: new Date(n.createdAtMs),
+        })),
+      )
+      .onConflictDoNothing();
   }
 
   return {
@@ -175,6 +226,7 @@ export function createReadModelActivities({ db, timeZone }: ReadModelDependencie
           .for('update');
         if (!row) throw new Error(`case ${snapshot.caseId} has no row in the read model`);
         await appendEvents(tx, snapshot.caseId, events);
+        await appendNotifications(tx, snapshot);
         if (snapshot.version > row.version) await writeSnapshot(tx, snapshot);
       });
     },

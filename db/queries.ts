@@ -6,7 +6,20 @@ import type { CaseStartInput, Actor } from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
 import type { Light } from '../domain/light.js';
 import type { Database } from './client.js';
-import { auditEvents, calendarYears, cases, catalogVersions, certificates, stages, tasks } from './schema.js';
+import {
+  auditEvents,
+  calendarYears,
+  cases,
+  catalogVersions,
+  certificates,
+  escalations,
+  notifications,
+  settings,
+  stages,
+  tasks,
+} from './schema.js';
+import type { BoardCaseInput } from '../domain/supervision.js';
+import { DEFAULT_CLOCK_RULES, DEFAULT_LADDER, DEFAULT_STALL_RULES, type ClockRules } from '../domain/case-types.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 export type StageRow = typeof stages.$inferSelect;
@@ -18,6 +31,17 @@ export async function getLatestCatalog(db: Database): Promise<Catalog> {
   const [row] = await db.select().from(catalogVersions).orderBy(desc(catalogVersions.version)).limit(1);
   if (!row) throw new Error('the catalog is not seeded');
   return row.data;
+}
+
+/** The clock rules and escalation ladder in force (table `settings`, seeded from db/seed/rules.json). */
+export async function getRules(db: Database): Promise<Required<ClockRules>> {
+  const [row] = await db.select().from(settings).where(eq(settings.key, 'rules'));
+  const rules = { ...DEFAULT_CLOCK_RULES, ...((row?.value as Partial<ClockRules> | undefined) ?? {}) };
+  return {
+    supplementLimitDays: rules.supplementLimitDays,
+    ladder: { ...DEFAULT_LADDER, ...rules.ladder },
+    stalled: { ...DEFAULT_STALL_RULES, ...rules.stalled },
+  };
 }
 
 export async function findCalendarYears(db: Database): Promise<YearSchedule[]> {
@@ -275,4 +299,119 @@ export async function findTasks(db: Database, filter: TaskFilter): Promise<{ row
   const last = page[page.length - 1];
   const nextCursor = rows.length > filter.limit && last ? encodeCursor([last.key, last.row.taskId]) : null;
   return { rows: page.map((r) => r.row), nextCursor };
+}
+
+export type EscalationRow = typeof escalations.$inferSelect;
+export type NotificationRow = typeof notifications.$inferSelect;
+
+/** Open cases with their current stage's open tasks and their open escalations, for the board. */
+export async function findBoardInput(db: Database): Promise<BoardCaseInput[]> {
+  const openCases = await db
+    .select({ caseId: cases.caseId, projectCode: cases.projectCode, projectName: cases.projectName, stage: cases.currentStage })
+    .from(cases)
+    .where(eq(cases.status, 'open'));
+  if (openCases.length === 0) return [];
+  const [openTasks, openEscalations] = await Promise.all([
+    db
+      .select()
+      .from(tasks)
+      .where(sql`${tasks.status} in ('blocked', 'pending', 'awaiting_supplement') and exists (
+        select 1 from ${cases} where ${cases.caseId} = ${tasks.caseId} and ${cases.status} = 'open' and ${cases.currentStage} = ${tasks.stage})`),
+    db.select({ caseId: escalations.caseId, level: escalations.level }).from(escalations).where(eq(escalations.status, 'open')),
+  ]);
+  return openCases.map((c) => ({
+    caseId: c.caseId,
+    projectCode: c.projectCode,
+    projectName: c.projectName,
+    tasks: openTasks
+      .filter((t) => t.caseId === c.caseId)
+      .map((t) => ({
+        taskId: t.taskId,
+        itemCode: t.itemCode,
+        department: t.department,
+        status: t.status,
+        dueDate: t.dueDate,
+        deadlineMs: t.deadline?.getTime() ?? null,
+        yellowFromMs: t.yellowFrom?.getTime() ?? null,
+        lastEventAtMs: t.lastEventAt.getTime(),
+        supplementRequestedAtMs: t.status === 'awaiting_supplement' ? (t.supplement?.requestedAt ?? null) : null,
+      })),
+    openEscalationLevels: openEscalations.filter((e) => e.caseId === c.caseId).map((e) => e.level),
+  }));
+}
+
+export async function findEscalationsOfCase(db: Database, caseId: string): Promise<EscalationRow[]> {
+  return db.select().from(escalations).where(eq(escalations.caseId, caseId)).orderBy(asc(escalations.openedAt), asc(escalations.escalationId));
+}
+
+export async function findEscalation(db: Database, escalationId: string): Promise<EscalationRow | undefined> {
+  const [row] = await db.select().from(escalations).where(eq(escalations.escalationId, escalationId));
+  return row;
+}
+
+export interface EscalationFilter {
+  status?: string;
+  level?: number;
+  limit: number;
+  cursor?: string;
+}
+
+/** Newest first. */
+export async function findEscalations(db: Database, filter: EscalationFilter): Promise<{ rows: EscalationRow[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [];
+  if (filter.status) conditions.push(eq(escalations.status, filter.status));
+  if (filter.level !== undefined) conditions.push(eq(escalations.level, filter.level));
+  if (filter.cursor) {
+    const [openedAt, id] = decodeCursor(filter.cursor, 2) as [string, string];
+    const at = new Date(openedAt);
+    if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+    conditions.push(or(lt(escalations.openedAt, at), and(eq(escalations.openedAt, at), lt(escalations.escalationId, id)))!);
+  }
+  const rows = await db
+    .select()
+    .from(escalations)
+    .where(and(...conditions))
+    .orderBy(desc(escalations.openedAt), desc(escalations.escalationId))
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page,
+    nextCursor: rows.length > filter.limit && last ? encodeCursor([last.openedAt.toISOString(), last.escalationId]) : null,
+  };
+}
+
+export interface NotificationFilter {
+  audience?: string;
+  department?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Newest first. */
+export async function findNotifications(
+  db: Database,
+  filter: NotificationFilter,
+): Promise<{ rows: NotificationRow[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [];
+  if (filter.audience) conditions.push(eq(notifications.audience, filter.audience));
+  if (filter.department) conditions.push(eq(notifications.department, filter.department));
+  if (filter.cursor) {
+    const [createdAt, id] = decodeCursor(filter.cursor, 2) as [string, string];
+    const at = new Date(createdAt);
+    if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+    conditions.push(or(lt(notifications.createdAt, at), and(eq(notifications.createdAt, at), lt(notifications.notificationId, id)))!);
+  }
+  const rows = await db
+    .select()
+    .from(notifications)
+    .where(and(...conditions))
+    .orderBy(desc(notifications.createdAt), desc(notifications.notificationId))
+    .limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  return {
+    rows: page,
+    nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.notificationId]) : null,
+  };
 }

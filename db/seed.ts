@@ -3,12 +3,16 @@
  * administrator's later edits survive a restart; a new catalog version in the file is added.
  */
 import catalogSeed from './seed/catalog.json' with { type: 'json' };
+import rulesSeed from './seed/rules.json' with { type: 'json' };
 import { SEED_SCHEDULES } from '../domain/calendar-seed.js';
 import { validateCatalog, type Catalog } from '../domain/catalog.js';
 import type { Database } from './client.js';
-import { calendarYears, catalogVersions } from './schema.js';
+import type { ClockRules } from '../domain/case-types.js';
+import { calendarYears, catalogVersions, settings } from './schema.js';
 
 export const SEED_CATALOG = catalogSeed as Catalog;
+export const SEED_RULES = rulesSeed as ClockRules;
+export const RULES_KEY = 'rules';
 
 export async function seedDatabase(db: Database): Promise<void> {
   const problems = validateCatalog(SEED_CATALOG);
@@ -29,4 +33,5 @@ export async function seedDatabase(db: Database): Promise<void> {
       })),
     )
     .onConflictDoNothing();
+  await db.insert(settings).values({ key: RULES_KEY, value: SEED_RULES }).onConflictDoNothing();
 }

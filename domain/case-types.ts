@@ -160,6 +160,14 @@ export interface ClockRun {
   derivation: Derivation;
 }
 
+/** Which moments of the ladder have fired, keyed by the deadline (or request) they fired for, so a moved deadline re-arms them. */
+export interface TaskAlerts {
+  reminderFor: number | null;
+  level1For: number | null;
+  level2For: number | null;
+  silentFor: number | null;
+}
+
 export interface TaskState {
   taskId: string;
   stage: StageCode;
@@ -183,6 +191,8 @@ export interface TaskState {
   pendingSinceMs: number | null;
   decidedAtMs: number | null;
   lastEventAtMs: number;
+  /** absent in tasks created before the ladder existed */
+  alerts?: TaskAlerts;
 }
 
 export interface StageState {

@@ -25,6 +25,8 @@ export const ERROR_STATUS = {
   EXTENSION_ALREADY_GRANTED: 409,
   /** an application for a stage the case is not waiting for */
   STAGE_NOT_AWAITED: 409,
+  /** resolving an escalation that is already resolved */
+  ESCALATION_ALREADY_RESOLVED: 409,
   /** an Idempotency-Key reused with a different body */
   IDEMPOTENCY_KEY_REUSED: 409,
   /** the same Idempotency-Key is being processed by another request right now */

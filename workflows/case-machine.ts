@@ -5,45 +5,33 @@
  *
  * Each transition appends audit events to `state.unflushed`; the workflow persists them.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
-import {
-  computeDeadline,
-  computeUsedWorkingDays,
-  computeYellowFrom,
-  WorkingCalendar,
-  type YearSchedule,
-} from '../domain/calendar.js';
+import { computeDeadline, computeUsedWorkingDays, computeYellowFrom, type YearSchedule } from '../domain/calendar.js';
 import { STAGE_CODES, type StageCode } from '../domain/catalog.js';
 import type {
   Actor,
   Awaiting,
-  CaseEvent,
   CaseSnapshot,
   CaseStartInput,
-  CaseStatus,
   CertificateRecord,
   Material,
   StageState,
   TaskState,
 } from '../domain/case-types.js';
 import { SYSTEM_ACTOR } from '../domain/case-types.js';
-import type { ErrorCode } from '../domain/errors.js';
+import {
+  assertOpen,
+  calendarOf,
+  emit,
+  findTask,
+  isTaskOpen,
+  refuse,
+  TIMER_ORDER,
+  type CaseState,
+  type DueTimer,
+} from './case-state.js';
+import { fireLadderTimer, listLadderTimers, resolveAllEscalations, resolveAutoEscalations } from './escalations.js';
 
-export interface CaseState {
-  input: CaseStartInput;
-  calendar: YearSchedule[];
-  status: CaseStatus;
-  stageIndex: number;
-  stages: StageState[];
-  tasks: TaskState[];
-  certificates: CertificateRecord[];
-  closedAtMs: number | null;
-  /** last event seq assigned */
-  seq: number;
-  /** last event seq written to the read model */
-  persistedSeq: number;
-  unflushed: CaseEvent[];
-}
+export { findTask, isTaskOpen, refuse, type CaseState, type DueTimer };
 
 export interface DecisionInput {
   taskId: string;
@@ -84,26 +72,6 @@ export interface CalendarChangeInput {
   actor: Actor;
 }
 
-/** A domain refusal; its type is the API error code. Thrown from update validators. */
-export function refuse(code: ErrorCode, message: string): never {
-  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
-}
-
-const OPEN_TASK: ReadonlySet<string> = new Set(['blocked', 'pending', 'awaiting_supplement']);
-
-export function isTaskOpen(task: TaskState): boolean {
-  return OPEN_TASK.has(task.status);
-}
-
-function calendarOf(state: CaseState): WorkingCalendar {
-  return new WorkingCalendar(state.calendar, state.input.timeZone);
-}
-
-function emit(state: CaseState, now: number, actor: Actor, type: string, data: Record<string, unknown>): void {
-  state.seq += 1;
-  state.unflushed.push({ seq: state.seq, type, at: now, actor, data });
-}
-
 export function createInitialState(input: CaseStartInput): CaseState {
   const stages: StageState[] = input.plan.stages.map((s) => ({
     code: s.code,
@@ -126,6 +94,10 @@ export function createInitialState(input: CaseStartInput): CaseState {
     seq: 0,
     persistedSeq: 0,
     unflushed: [],
+    escalations: [],
+    outbox: [],
+    notificationSeq: 0,
+    ladder: false,
   };
 }
 
@@ -232,16 +204,6 @@ function startClock(state: CaseState, task: TaskState, fromMs: number): void {
   task.lastEventAtMs = fromMs;
 }
 
-export function findTask(state: CaseState, taskId: string): TaskState {
-  const task = state.tasks.find((t) => t.taskId === taskId);
-  if (!task) refuse('NOT_FOUND', `task ${taskId} not found in case ${state.input.caseId}`);
-  return task;
-}
-
-function assertOpen(state: CaseState): void {
-  if (state.status !== 'open') refuse('CASE_CLOSED', `case ${state.input.caseId} is ${state.status}`);
-}
-
 function assertDepartment(task: TaskState, actor: Actor): void {
   if (actor.role === 'reviewer' && actor.department !== task.department) {
     refuse('FORBIDDEN', `task ${task.taskId} belongs to department ${task.department}`);
@@ -270,6 +232,7 @@ export function applyDecision(state: CaseState, input: DecisionInput, now: numbe
   };
   task.decision = decision;
   task.lastEventAtMs = now;
+  resolveAutoEscalations(state, task.taskId, now, input.actor, `department decided: ${input.decision}`);
   if (input.decision === 'request_supplement') {
     pauseClock(state, task, now);
     task.status = 'awaiting_supplement';
@@ -382,6 +345,7 @@ function closeCase(
   state.status = status;
   state.closedAtMs = now;
   emit(state, now, actor, `case_${status}`, data);
+  resolveAllEscalations(state, now, `case ${status}`);
 }
 
 export function validateSupplement(state: CaseState, input: SupplementInput): void {
@@ -500,13 +464,6 @@ export function applyCalendarChange(state: CaseState, input: CalendarChangeInput
   emit(state, now, input.actor, 'calendar_applied', { year: input.year, tasks: moved });
 }
 
-/** A moment at which the engine must act by itself, without anyone asking. */
-export interface DueTimer {
-  at: number;
-  kind: 'deemed_consent' | 'supplement_timeout';
-  taskId: string;
-}
-
 export function computeSupplementTimeout(state: CaseState, task: TaskState): number | null {
   if (task.status !== 'awaiting_supplement' || !task.supplement) return null;
   const limit = state.input.rules.supplementLimitDays;
@@ -524,11 +481,25 @@ export function listTimers(state: CaseState): DueTimer[] {
     const timeout = computeSupplementTimeout(state, task);
     if (timeout !== null) timers.push({ at: timeout + 1, kind: 'supplement_timeout', taskId: task.taskId });
   }
-  return timers.sort((a, b) => a.at - b.at || a.taskId.localeCompare(b.taskId));
+  timers.push(...listLadderTimers(state));
+  return timers.sort((a, b) => a.at - b.at || TIMER_ORDER[a.kind] - TIMER_ORDER[b.kind] || a.taskId.localeCompare(b.taskId));
+}
+
+/** Fires, in order, every automatic action whose moment has come (all of them for a back-dated case). */
+export function fireDueTimers(state: CaseState, now: number, newCode: () => string): void {
+  for (;;) {
+    const due = listTimers(state).find((t) => t.at <= now);
+    if (!due) return;
+    fireTimer(state, due, now, newCode);
+  }
 }
 
 /** Fires one due timer. The event records both when it was due and when it fired. */
 export function fireTimer(state: CaseState, timer: DueTimer, now: number, newCode: () => string): void {
+  if (timer.kind !== 'deemed_consent' && timer.kind !== 'supplement_timeout') {
+    fireLadderTimer(state, timer, now);
+    return;
+  }
   const task = findTask(state, timer.taskId);
   if (timer.kind === 'deemed_consent') {
     settleTask(state, task, timer.at);
@@ -577,5 +548,6 @@ export function toSnapshot(state: CaseState): CaseSnapshot {
     stages: state.stages,
     tasks: state.tasks,
     certificates: state.certificates,
+    escalations: state.escalations ?? [],
   };
 }

@@ -16,12 +16,15 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  log,
+  patched,
   proxyActivities,
   setHandler,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createReadModelActivities } from '../activities/read-model.js';
+import { WorkingCalendar } from '../domain/calendar.js';
 import type { CaseStartInput } from '../domain/case-types.js';
 import { readModelActivityOptions } from '../temporal.config.js';
 import {
@@ -32,6 +35,7 @@ import {
   applySupplement,
   applyWithdraw,
   createInitialState,
+  fireDueTimers,
   fireTimer,
   listTimers,
   openCase,
@@ -49,12 +53,22 @@ import {
   type SupplementInput,
   type WithdrawInput,
 } from './case-machine.js';
+import {
+  applyEscalate,
+  applyResolveEscalation,
+  validateEscalate,
+  validateResolveEscalation,
+  type EscalateInput,
+  type ResolveEscalationInput,
+} from './escalations.js';
 
 const { syncCase } = proxyActivities<ReturnType<typeof createReadModelActivities>>(readModelActivityOptions);
 
 /** Each update answers with the audit seq after which its effect is in the read model. */
 export interface UpdateResult {
   version: number;
+  /** the escalation an `escalate` update opened */
+  escalationId?: string;
 }
 
 export const decideUpdate = defineUpdate<UpdateResult, [DecisionInput]>('decide');
@@ -64,6 +78,8 @@ export const submitStageApplicationUpdate = defineUpdate<UpdateResult, [StageApp
   'submitStageApplication',
 );
 export const withdrawUpdate = defineUpdate<UpdateResult, [WithdrawInput]>('withdraw');
+export const escalateUpdate = defineUpdate<UpdateResult, [EscalateInput]>('escalate');
+export const resolveEscalationUpdate = defineUpdate<UpdateResult, [ResolveEscalationInput]>('resolveEscalation');
 /** Resolves once everything that has happened so far is in the read model. */
 export const syncedUpdate = defineUpdate<UpdateResult, []>('synced');
 export const calendarChangedSignal = defineSignal<[CalendarChangeInput]>('calendarChanged');
@@ -75,6 +91,14 @@ const HISTORY_EVENTS_BEFORE_CONTINUE = 5_000;
 export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): Promise<CaseState> {
   const state = carried ?? createInitialState(input);
   const newCode = (): string => uuid4().replace(/-/g, '').slice(0, 12).toUpperCase();
+  // The escalation ladder came after the first cases: histories recorded before it replay without it.
+  if (!carried) state.ladder = patched('escalation-ladder');
+  /** Before acting on a request, let every automatic action that is due happen first. */
+  const catchUp = (): number => {
+    const at = Date.now();
+    fireDueTimers(state, at, newCode);
+    return at;
+  };
 
   const settled = async (): Promise<UpdateResult> => {
     const version = state.seq;
@@ -85,7 +109,7 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   setHandler(
     decideUpdate,
     async (decision) => {
-      applyDecision(state, decision, Date.now(), newCode);
+      applyDecision(state, decision, catchUp(), newCode);
       return settled();
     },
     { validator: (decision) => validateDecision(state, decision) },
@@ -93,7 +117,7 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   setHandler(
     submitSupplementUpdate,
     async (supplement) => {
-      applySupplement(state, supplement, Date.now());
+      applySupplement(state, supplement, catchUp());
       return settled();
     },
     { validator: (supplement) => validateSupplement(state, supplement) },
@@ -101,7 +125,7 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   setHandler(
     grantExtensionUpdate,
     async (extension) => {
-      applyExtension(state, extension, Date.now());
+      applyExtension(state, extension, catchUp());
       return settled();
     },
     { validator: (extension) => validateExtension(state, extension) },
@@ -109,7 +133,7 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   setHandler(
     submitStageApplicationUpdate,
     async (application) => {
-      applyStageApplication(state, application, Date.now());
+      applyStageApplication(state, application, catchUp());
       return settled();
     },
     { validator: (application) => validateStageApplication(state, application) },
@@ -117,17 +141,42 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   setHandler(
     withdrawUpdate,
     async (withdrawal) => {
-      applyWithdraw(state, withdrawal, Date.now());
+      applyWithdraw(state, withdrawal, catchUp());
       return settled();
     },
     { validator: (_withdrawal) => validateWithdraw(state) },
+  );
+  setHandler(
+    escalateUpdate,
+    async (escalation) => {
+      const opened = applyEscalate(state, escalation, catchUp());
+      return { ...(await settled()), escalationId: opened.escalationId };
+    },
+    { validator: (escalation) => validateEscalate(state, escalation) },
+  );
+  setHandler(
+    resolveEscalationUpdate,
+    async (resolution) => {
+      applyResolveEscalation(state, resolution, catchUp());
+      return settled();
+    },
+    { validator: (resolution) => validateResolveEscalation(state, resolution) },
   );
   // Also delivered in the first activation, possibly before the case has opened: wait for that too.
   setHandler(syncedUpdate, async () => {
     await condition(() => state.seq > 0 && state.persistedSeq >= state.seq);
     return { version: state.persistedSeq };
   });
-  setHandler(calendarChangedSignal, (change) => applyCalendarChange(state, change, Date.now()));
+  setHandler(calendarChangedSignal, (change) => {
+    // A signal cannot be refused; a calendar that does not validate is ignored, never half-applied.
+    try {
+      new WorkingCalendar(change.calendar, state.input.timeZone);
+    } catch (error) {
+      log.warn('ignored an invalid calendar', { error: String(error) });
+      return;
+    }
+    applyCalendarChange(state, change, Date.now());
+  });
   setHandler(stateQuery, () => state);
 
   if (!carried) openCase(state);
@@ -135,7 +184,8 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   for (;;) {
     if (state.unflushed.length > 0) {
       const events = state.unflushed.splice(0);
-      await syncCase(toSnapshot(state), events);
+      const notifications = state.outbox?.splice(0) ?? [];
+      await syncCase({ ...toSnapshot(state), notifications }, events);
       state.persistedSeq = events[events.length - 1]?.seq ?? state.persistedSeq;
       continue;
     }

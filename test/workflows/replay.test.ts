@@ -5,7 +5,7 @@
  *
  * To re-record after an intended, compatible change (or to add a scenario), run
  *
- *   RECORD_HISTORIES=1 ./scripts/test test/workflows/record-histories.test.ts
+ *   RECORD_HISTORIES=1 ./scripts/test test/workflows/record-histories.record.ts
  *
  * and commit test/workflows/histories/*.json. Re-recording is never the fix for a failure here:
  * old histories are what running cases look like; an incompatible change needs `patched()` or a
@@ -13,13 +13,13 @@
  */
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getWorkflowBundle } from '../../worker/create-worker.js';
+import { HISTORIES_DIR, HISTORY_NAMES } from '../support/history-scenarios.js';
 import { historyFromJson } from '../support/workflow-env.js';
 
-const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.url));
 const DIVERGENT_WORKFLOWS = fileURLToPath(new URL('./fixtures/divergent-case-workflow.ts', import.meta.url));
 const histories = readdirSync(HISTORIES_DIR)
   .filter((name) => name.endsWith('.json'))
@@ -60,5 +60,16 @@ describe('replaying recorded case-workflow histories', () => {
     await expect(
       Worker.runReplayHistory({ workflowBundle }, readHistory('happy-path-social-small.json')),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
+  });
+});
+
+describe('committed case-workflow histories', () => {
+  it.each(HISTORY_NAMES)('has %s.json, a complete history', (name) => {
+    const path = `${HISTORIES_DIR}${name}.json`;
+    expect(existsSync(path), `${path} is missing: RECORD_HISTORIES=1 ./scripts/test test/workflows/record-histories.record.ts`).toBe(true);
+    const events = historyFromJson(readFileSync(path, 'utf8')).events ?? [];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name).toBe('caseWorkflow');
+    expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
   });
 });

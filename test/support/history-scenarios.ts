@@ -1,15 +1,10 @@
 /**
- * Records the case-workflow histories that replay.test.ts replays, so that a workflow change
- * breaking determinism fails CI. Recording happens only on request:
- *
- *   RECORD_HISTORIES=1 ./scripts/test test/workflows/record-histories.test.ts
- *
- * and rewrites test/workflows/histories/*.json (commit them). In a normal run this file only
- * checks that every history is committed and non-empty.
+ * The scenarios whose workflow histories are committed under test/workflows/histories/ and
+ * replayed by test/workflows/replay.test.ts. Recorded only on request (see
+ * test/workflows/record-histories.record.ts).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import {
   calendarChangedSignal,
@@ -23,12 +18,8 @@ import {
   approve,
   approveCurrentStage,
   COORDINATOR,
-  createWorkflowTestEnv,
-  historyFromJson,
-  historyToJson,
   getState,
   reviewer,
-  skipToNextWorkingMorning,
   sleepUntil,
   submitStageApplication,
   taskIdOf,
@@ -36,13 +27,13 @@ import {
   WINDOW,
   type OpenedCase,
   type WorkflowTestEnv,
-} from '../support/workflow-env.js';
+} from './workflow-env.js';
 
-const HISTORIES_DIR = fileURLToPath(new URL('./histories/', import.meta.url));
+export const HISTORIES_DIR = fileURLToPath(new URL('../workflows/histories/', import.meta.url));
 const DAY = 86_400_000;
 
 /** Each scenario drives one case to its end; its history is recorded as <name>.json. */
-const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCase>> = {
+export const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCase>> = {
   /** social-small through all four stages, with time between them; completes. */
   async 'happy-path-social-small'(t) {
     const opened = await t.openCase({ projectType: 'social-small' });
@@ -128,36 +119,5 @@ const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCase>> = {
   },
 };
 
-const HISTORY_NAMES = Object.keys(SCENARIOS);
+export const HISTORY_NAMES = Object.keys(SCENARIOS);
 
-const recording = process.env.RECORD_HISTORIES === '1';
-
-describe.runIf(recording)('recording case-workflow histories', () => {
-  let t: WorkflowTestEnv;
-  beforeAll(async () => {
-    t = await createWorkflowTestEnv();
-    mkdirSync(HISTORIES_DIR, { recursive: true });
-  });
-  afterAll(async () => t?.close());
-
-  it.each(HISTORY_NAMES)('records %s', async (name) => {
-    const scenario = SCENARIOS[name];
-    if (!scenario) throw new Error(`no scenario ${name}`);
-    await skipToNextWorkingMorning(t);
-    const opened = await scenario(t);
-    const final = await opened.handle.result();
-    expect(final.status).not.toBe('open');
-    writeFileSync(`${HISTORIES_DIR}${name}.json`, `${historyToJson(await opened.handle.fetchHistory())}\n`);
-  });
-});
-
-describe.skipIf(recording)('committed case-workflow histories', () => {
-  it.each(HISTORY_NAMES)('has %s.json, a complete history', (name) => {
-    const path = `${HISTORIES_DIR}${name}.json`;
-    expect(existsSync(path), `${path} is missing: RECORD_HISTORIES=1 ./scripts/test ${fileURLToPath(import.meta.url)}`).toBe(true);
-    const events = historyFromJson(readFileSync(path, 'utf8')).events ?? [];
-    expect(events.length).toBeGreaterThan(0);
-    expect(events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name).toBe('caseWorkflow');
-    expect(events.at(-1)?.workflowExecutionCompletedEventAttributes).toBeTruthy();
-  });
-});

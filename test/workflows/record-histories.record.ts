@@ -1,0 +1,31 @@
+/**
+ * Records the case-workflow histories that replay.test.ts replays. Not part of the normal suite
+ * (vitest includes *.record.ts only when RECORD_HISTORIES=1):
+ *
+ *   RECORD_HISTORIES=1 ./scripts/test test/workflows/record-histories.record.ts
+ *
+ * rewrites test/workflows/histories/*.json; commit them.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HISTORIES_DIR, HISTORY_NAMES, SCENARIOS } from '../support/history-scenarios.js';
+import { createWorkflowTestEnv, historyToJson, skipToNextWorkingMorning, type WorkflowTestEnv } from '../support/workflow-env.js';
+
+describe('recording case-workflow histories', () => {
+  let t: WorkflowTestEnv;
+  beforeAll(async () => {
+    t = await createWorkflowTestEnv();
+    mkdirSync(HISTORIES_DIR, { recursive: true });
+  });
+  afterAll(async () => t?.close());
+
+  it.each(HISTORY_NAMES)('records %s', async (name) => {
+    const scenario = SCENARIOS[name];
+    if (!scenario) throw new Error(`no scenario ${name}`);
+    await skipToNextWorkingMorning(t);
+    const opened = await scenario(t);
+    const final = await opened.handle.result();
+    expect(final.status).not.toBe('open');
+    writeFileSync(`${HISTORIES_DIR}${name}.json`, `${historyToJson(await opened.handle.fetchHistory())}\n`);
+  });
+});

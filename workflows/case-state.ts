@@ -1,0 +1,88 @@
+/**
+ * A case's state inside its workflow and the primitives every transition uses. Runs in the
+ * workflow sandbox: deterministic, no I/O.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { WorkingCalendar, type YearSchedule } from '../domain/calendar.js';
+import type {
+  Actor,
+  CaseEvent,
+  CaseStartInput,
+  CaseStatus,
+  CertificateRecord,
+  EscalationRecord,
+  NotificationRecord,
+  StageState,
+  TaskState,
+} from '../domain/case-types.js';
+import type { ErrorCode } from '../domain/errors.js';
+
+export interface CaseState {
+  input: CaseStartInput;
+  calendar: YearSchedule[];
+  status: CaseStatus;
+  stageIndex: number;
+  stages: StageState[];
+  tasks: TaskState[];
+  certificates: CertificateRecord[];
+  closedAtMs: number | null;
+  /** last event seq assigned */
+  seq: number;
+  /** last event seq written to the read model */
+  persistedSeq: number;
+  unflushed: CaseEvent[];
+  /** 督办 records (absent in states carried over from before the ladder) */
+  escalations?: EscalationRecord[];
+  /** notifications raised since the last write: the outbox rows the next write inserts */
+  outbox?: NotificationRecord[];
+  notificationSeq?: number;
+  /** whether this run follows the escalation ladder; cases started before it existed do not */
+  ladder?: boolean;
+}
+
+/** A moment at which the engine must act by itself, without anyone asking. */
+export interface DueTimer {
+  at: number;
+  kind: 'reminder' | 'level1' | 'level2' | 'applicant_silent' | 'deemed_consent' | 'supplement_timeout';
+  taskId: string;
+}
+
+/** At one moment: reminders, then escalations, then deemed consent (SPEC §4 back-dated cases). */
+export const TIMER_ORDER: Record<DueTimer['kind'], number> = {
+  reminder: 0,
+  level1: 1,
+  level2: 2,
+  applicant_silent: 3,
+  deemed_consent: 4,
+  supplement_timeout: 5,
+};
+
+/** A domain refusal; its type is the API error code. Thrown from update validators. */
+export function refuse(code: ErrorCode, message: string): never {
+  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+}
+
+const OPEN_TASK: ReadonlySet<string> = new Set(['blocked', 'pending', 'awaiting_supplement']);
+
+export function isTaskOpen(task: TaskState): boolean {
+  return OPEN_TASK.has(task.status);
+}
+
+export function calendarOf(state: CaseState): WorkingCalendar {
+  return new WorkingCalendar(state.calendar, state.input.timeZone);
+}
+
+export function emit(state: CaseState, now: number, actor: Actor, type: string, data: Record<string, unknown>): void {
+  state.seq += 1;
+  state.unflushed.push({ seq: state.seq, type, at: now, actor, data });
+}
+
+export function findTask(state: CaseState, taskId: string): TaskState {
+  const task = state.tasks.find((t) => t.taskId === taskId);
+  if (!task) refuse('NOT_FOUND', `task ${taskId} not found in case ${state.input.caseId}`);
+  return task;
+}
+
+export function assertOpen(state: CaseState): void {
+  if (state.status !== 'open') refuse('CASE_CLOSED', `case ${state.input.caseId} is ${state.status}`);
+}
