@@ -19,6 +19,7 @@ import { registerCalendarRoutes } from './routes/calendar.js';
 import { registerCaseRoutes } from './routes/cases.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerCertificateRoutes } from './routes/certificates.js';
+import { registerSupervisionRoutes } from './routes/supervision.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTaskRoutes } from './routes/tasks.js';
 
@@ -174,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerCatalogRoutes(app, context);
   registerCaseRoutes(app, context);
   registerTaskRoutes(app, context);
+  registerSupervisionRoutes(app, context);
   registerCalendarRoutes(app, context);
   registerCertificateRoutes(app, context);
   return app;

@@ -158,6 +158,23 @@ export const CertificateView = Type.Object({
 });
 export type CertificateView = Static<typeof CertificateView>;
 
+export const EscalationView = Type.Object({
+  escalationId: Type.String(),
+  caseId: Type.String(),
+  taskId: Nullable(Type.String()),
+  level: Type.Integer(),
+  origin: Type.String(),
+  reason: Type.String(),
+  status: Type.String(),
+  openedAt: Instant,
+  dueAt: Nullable(Instant),
+  openedBy: ActorView,
+  resolvedAt: Nullable(Instant),
+  resolution: Nullable(Type.String()),
+  resolvedBy: Nullable(ActorView),
+});
+export type EscalationView = Static<typeof EscalationView>;
+
 export const CaseView = Type.Object({
   caseId: Type.String(),
   projectCode: Type.String(),
@@ -177,7 +194,7 @@ export const CaseView = Type.Object({
   acceptedAt: Instant,
   closedAt: Nullable(Instant),
   stages: Type.Array(StageView),
-  escalations: Type.Array(Type.Unknown()),
+  escalations: Type.Array(EscalationView),
   certificates: Type.Array(CertificateView),
 });
 export type CaseView = Static<typeof CaseView>;
@@ -259,3 +276,89 @@ export const TaskListQuery = Type.Object(
   { additionalProperties: false },
 );
 export type TaskListQuery = Static<typeof TaskListQuery>;
+
+export const EscalateBody = Type.Object(
+  {
+    reason: LongText(),
+    taskId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    level: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
+  },
+  { additionalProperties: false },
+);
+export const ResolveBody = Type.Object({ resolution: LongText() }, { additionalProperties: false });
+export const EscalationParams = Type.Object({
+  caseId: Type.String({ maxLength: 200 }),
+  escalationId: Type.String({ maxLength: 200 }),
+});
+export const EscalationListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
+    level: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+export const NotificationView = Type.Object({
+  notificationId: Type.String(),
+  kind: Type.String(),
+  caseId: Type.String(),
+  taskId: Type.Optional(Type.String()),
+  department: Type.Optional(Type.String()),
+  audience: Type.String(),
+  message: Type.String(),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Instant,
+});
+export const PageQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+const BoardTask = Type.Object({
+  taskId: Type.String(),
+  itemCode: Type.String(),
+  department: Type.String(),
+  light: Light,
+  workingDaysOverdue: Type.Integer(),
+  reasons: Type.Array(Type.String()),
+});
+export const BoardView = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      caseId: Type.String(),
+      projectCode: Type.String(),
+      projectName: Type.String(),
+      light: Light,
+      workingDaysOverdue: Type.Integer(),
+      escalationLevel: Type.Integer(),
+      reasons: Type.Array(Type.String()),
+      tasks: Type.Array(BoardTask),
+    }),
+  ),
+});
+const TaskFigures = Type.Object({
+  decided: Type.Integer(),
+  onTime: Type.Integer(),
+  onTimeRate: Nullable(Type.Number()),
+  avgUsedWorkingDays: Nullable(Type.Number()),
+  avgCommittedWorkingDays: Nullable(Type.Number()),
+  avgStatutoryWorkingDays: Nullable(Type.Number()),
+  committedCompression: Nullable(Type.Number()),
+  actualCompression: Nullable(Type.Number()),
+  overdueOpen: Type.Integer(),
+});
+export const StatsView = Type.Object({
+  from: IsoDate,
+  to: IsoDate,
+  cases: Type.Object({ opened: Type.Integer(), completed: Type.Integer(), rejected: Type.Integer(), withdrawn: Type.Integer() }),
+  tasks: TaskFigures,
+  byDepartment: Type.Record(Type.String(), TaskFigures),
+  byItem: Type.Record(Type.String(), TaskFigures),
+});
+export const StatsQuery = Type.Object(
+  { from: Type.Optional(IsoDate), to: Type.Optional(IsoDate) },
+  { additionalProperties: false },
+);

@@ -2,8 +2,8 @@
 import type { WorkingCalendar } from '../domain/calendar.js';
 import type { Actor } from '../domain/case-types.js';
 import { computeCaseLight, computeTaskLight, worstLight, type Light } from '../domain/light.js';
-import type { AuditEventRow, CaseRow, CertificateRow, StageRow, TaskRow } from '../db/queries.js';
-import type { CaseSummaryView, CaseView, CertificateView, StageView, TaskView } from './schemas.js';
+import type { AuditEventRow, CaseRow, CertificateRow, EscalationRow, StageRow, TaskRow } from '../db/queries.js';
+import type { CaseSummaryView, CaseView, CertificateView, EscalationView, StageView, TaskView } from './schemas.js';
 
 export interface ViewContext {
   calendar: WorkingCalendar;
@@ -134,19 +134,38 @@ export function toCaseSummaryView(ctx: ViewContext, row: CaseRow, caseTasks: Tas
   };
 }
 
+export function toEscalationView(ctx: ViewContext, row: EscalationRow): EscalationView {
+  return {
+    escalationId: row.escalationId,
+    caseId: row.caseId,
+    taskId: row.taskId,
+    level: row.level,
+    origin: row.origin,
+    reason: row.reason,
+    status: row.status,
+    openedAt: instant(ctx, row.openedAt),
+    dueAt: formatInstant(ctx, row.dueAt),
+    openedBy: actorView(row.openedBy),
+    resolvedAt: formatInstant(ctx, row.resolvedAt),
+    resolution: row.resolution,
+    resolvedBy: row.resolvedBy ? actorView(row.resolvedBy) : null,
+  };
+}
+
 export function toCaseView(
   ctx: ViewContext,
   row: CaseRow,
   stageRows: StageRow[],
   taskRows: TaskRow[],
   certificateRows: CertificateRow[],
+  escalationRows: EscalationRow[],
 ): CaseView {
   const taskViews = taskRows.map((t) => toTaskView(ctx, t));
   return {
     ...toCaseSummaryView(ctx, row, taskRows),
     materials: row.materials,
     stages: stageRows.map((s) => toStageView(ctx, s, taskViews.filter((t) => t.stage === s.code))),
-    escalations: [],
+    escalations: escalationRows.map((e) => toEscalationView(ctx, e)),
     certificates: certificateRows.map((c) => toCertificateView(ctx, c)),
   };
 }

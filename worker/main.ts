@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config.js';
 import { connectDatabase } from '../db/client.js';
 import { buildConnectionOptions } from '../temporal.config.js';
+import { WorkingCalendar } from '../domain/calendar.js';
 import { createCaseWorker } from './create-worker.js';
+import { createNotificationDeliverer } from './notification-deliverer.js';
 
 const config = loadConfig();
 Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
@@ -18,9 +20,22 @@ const worker = await createCaseWorker({
   timeZone: config.timeZone,
 });
 console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+
+const clock = new WorkingCalendar([], config.timeZone);
+const deliverer = config.notifyWebhookUrl
+  ? createNotificationDeliverer({
+      db: database.db,
+      url: config.notifyWebhookUrl,
+      secret: config.notifyWebhookSecret,
+      formatInstant: (ms) => clock.formatInstant(ms),
+      log: (message) => console.warn(message),
+    })
+  : null;
+deliverer?.start();
 try {
   await worker.run();
 } finally {
+  await deliverer?.stop();
   await connection.close();
   await database.close();
 }

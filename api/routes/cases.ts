@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { createHash, randomBytes } from 'node:crypto';
 import { resolveCasePlan, STAGE_CODES, type StageCode } from '../../domain/catalog.js';
-import { DEFAULT_CLOCK_RULES, type Actor, type CaseStartInput } from '../../domain/case-types.js';
+import type { Actor, CaseStartInput } from '../../domain/case-types.js';
 import { AppError } from '../../domain/errors.js';
 import { isCreditCode, isProjectCode } from '../../domain/identifiers.js';
 import {
@@ -12,6 +12,8 @@ import {
   findCases,
   findCalendarYears,
   findCertificatesOfCase,
+  findEscalationsOfCase,
+  getRules,
   findStagesOfCase,
   findTasksOfCases,
   getLatestCatalog,
@@ -96,13 +98,14 @@ export async function getVisibleCase(ctx: AppContext, caseId: string, actor: Act
 }
 
 export async function loadCaseView(ctx: AppContext, row: CaseRow): Promise<CaseView> {
-  const [view, stageRows, taskRows, certificateRows] = await Promise.all([
+  const [view, stageRows, taskRows, certificateRows, escalationRows] = await Promise.all([
     viewContext(ctx),
     findStagesOfCase(ctx.db, row.caseId),
     findTasksOfCases(ctx.db, [row.caseId]),
     findCertificatesOfCase(ctx.db, row.caseId),
+    findEscalationsOfCase(ctx.db, row.caseId),
   ]);
-  return toCaseView(view, row, stageRows, taskRows, certificateRows);
+  return toCaseView(view, row, stageRows, taskRows, certificateRows, escalationRows);
 }
 
 async function reloadCaseView(ctx: AppContext, caseId: string): Promise<CaseView> {
@@ -168,7 +171,7 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
           openedBy: actor,
           calendar: await findCalendarYears(ctx.db),
           timeZone: ctx.timeZone,
-          rules: DEFAULT_CLOCK_RULES,
+          rules: await getRules(ctx.db),
         };
         const { created } = await insertCaseRow(ctx.db, input, actor);
         const startInput = created ? input : ((await findCaseRow(ctx.db, input.caseId))?.startInput ?? input);

@@ -10,7 +10,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { signToken, type TokenClaims } from '../../api/auth.js';
+import postgres from 'postgres';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
+import { prepareDatabase } from '../../db/prepare.js';
 import { computeCreditCodeCheck } from '../../domain/identifiers.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
 
@@ -45,8 +47,33 @@ export function installQuietRuntime(): void {
   runtimeInstalled = true;
 }
 
-export async function startStack(): Promise<Stack> {
-  const { temporalAddress, databaseUrl } = requireInfrastructure();
+/**
+ * A database of its own (migrated and seeded) on the run's PostgreSQL server, for tests whose
+ * answers depend on everything in the database (statistics, the board).
+ */
+export async function createFreshDatabase(): Promise<string> {
+  const { databaseUrl } = requireInfrastructure();
+  const name = `approval_fresh_${Date.now()}_${randomInt(0, 1_000_000)}`;
+  const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  const database = connectDatabase(url.toString(), { max: 1 });
+  try {
+    await prepareDatabase(database.db);
+  } finally {
+    await database.close();
+  }
+  return url.toString();
+}
+
+export async function startStack(options: { freshDatabase?: boolean } = {}): Promise<Stack> {
+  const { temporalAddress } = requireInfrastructure();
+  const databaseUrl = options.freshDatabase ? await createFreshDatabase() : requireInfrastructure().databaseUrl;
   installQuietRuntime();
   const database = connectDatabase(databaseUrl, { max: 5 });
   const workerConnection = await NativeConnection.connect({ address: temporalAddress });
