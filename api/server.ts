@@ -3,10 +3,9 @@ import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config.js';
 import { connectDatabase } from '../db/client.js';
-import { findUnstartedCases } from '../db/queries.js';
 import { buildConnectionOptions } from '../temporal.config.js';
 import { buildApp } from './app.js';
-import { startCaseWorkflow } from './temporal-edge.js';
+import { startUnstartedCases } from './sweeper.js';
 
 const SWEEP_INTERVAL_MS = 30_000;
 
@@ -24,16 +23,12 @@ const app = await buildApp({
   logLevel: config.logLevel,
 });
 
-/** A case row is written before its workflow starts; if the API died in between, start it now. */
-async function sweepUnstartedCases(): Promise<void> {
-  const rows = await findUnstartedCases(database.db, new Date(Date.now() - SWEEP_INTERVAL_MS));
-  for (const row of rows) {
-    await startCaseWorkflow(temporal, config.temporal.taskQueue, row.startInput);
-    app.log.info({ caseId: row.caseId }, 'started the workflow of a case left unstarted');
-  }
-}
 const sweeper = setInterval(() => {
-  sweepUnstartedCases().catch((error: unknown) => app.log.warn({ err: error }, 'sweep of unstarted cases failed'));
+  startUnstartedCases(database.db, temporal, config.temporal.taskQueue, SWEEP_INTERVAL_MS)
+    .then((caseIds) => {
+      if (caseIds.length > 0) app.log.info({ caseIds }, 'started the workflows of cases left unstarted');
+    })
+    .catch((error: unknown) => app.log.warn({ err: error }, 'sweep of unstarted cases failed'));
 }, SWEEP_INTERVAL_MS);
 
 async function shutdown(signal: string): Promise<void> {

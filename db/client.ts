@@ -28,7 +28,15 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
 
 /** A transient database failure (connection refused, reset, shutting down), as opposed to bad SQL. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const code = (error as { code?: string } | null)?.code;
+  // drizzle wraps the driver's error; look down the cause chain.
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    if (isUnavailableCode((current as { code?: unknown }).code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+function isUnavailableCode(code: unknown): boolean {
   return (
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||

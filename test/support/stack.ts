@@ -71,7 +71,7 @@ export async function createFreshDatabase(): Promise<string> {
   return url.toString();
 }
 
-export async function startStack(options: { freshDatabase?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { freshDatabase?: boolean; rateLimitPerMinute?: number } = {}): Promise<Stack> {
   const { temporalAddress } = requireInfrastructure();
   const databaseUrl = options.freshDatabase ? await createFreshDatabase() : requireInfrastructure().databaseUrl;
   installQuietRuntime();
@@ -94,7 +94,7 @@ export async function startStack(options: { freshDatabase?: boolean } = {}): Pro
     taskQueue,
     authJwtSecret: TEST_SECRET,
     timeZone: TIME_ZONE,
-    rateLimitPerMinute: 100_000,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
     logLevel: 'warn',
   });
   return {

@@ -1,0 +1,15 @@
+/**
+ * A case's row is written before its workflow starts, so a crash in between leaves a row with
+ * no workflow. The sweep starts those workflows (starting is idempotent on the workflow ID).
+ */
+import type { Client } from '@temporalio/client';
+import type { Database } from '../db/client.js';
+import { findUnstartedCases } from '../db/queries.js';
+import { startCaseWorkflow } from './temporal-edge.js';
+
+/** Starts the workflow of every case whose row is older than `graceMs` and still unwritten; returns their IDs. */
+export async function startUnstartedCases(db: Database, temporal: Client, taskQueue: string, graceMs: number): Promise<string[]> {
+  const rows = await findUnstartedCases(db, new Date(Date.now() - graceMs));
+  for (const row of rows) await startCaseWorkflow(temporal, taskQueue, row.startInput);
+  return rows.map((r) => r.caseId);
+}

@@ -1,0 +1,186 @@
+/**
+ * Nothing is lost: a case whose workflow never started is started by the sweep; a request made
+ * while no worker runs completes when one comes back; an unreachable database or Temporal
+ * answers 503 DEPENDENCY_UNAVAILABLE, never 500. Real Temporal and PostgreSQL throughout.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { startUnstartedCases } from '../../api/sweeper.js';
+import { waitForCaseSynced } from '../../api/temporal-edge.js';
+import { connectDatabase } from '../../db/client.js';
+import { findCalendarYears, findCaseRow, getRules, insertCaseRow } from '../../db/queries.js';
+import { SEED_CATALOG } from '../../db/seed.js';
+import { resolveCasePlan } from '../../domain/catalog.js';
+import type { CaseStartInput } from '../../domain/case-types.js';
+import { createCaseWorker } from '../../worker/create-worker.js';
+import {
+  call,
+  caseBody,
+  newCreditCode,
+  newProjectCode,
+  requireInfrastructure,
+  startStack,
+  TEST_SECRET,
+  TIME_ZONE,
+  type Stack,
+} from '../support/stack.js';
+
+let stack: Stack;
+let window: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  window = await stack.token({ role: 'window' });
+});
+afterAll(async () => stack?.close());
+
+describe('a case whose workflow never started (the API died after writing its row)', () => {
+  it('is started by the sweep and its read model catches up', async () => {
+    const actor = { sub: 'window-1', name: 'window', role: 'window' as const };
+    const input: CaseStartInput = {
+      caseId: `C20261128-SWEEP${Date.now() % 1000}`,
+      project: {
+        projectCode: newProjectCode(),
+        projectName: '断电时受理的项目',
+        projectType: 'social-small',
+        applicant: { name: '某建设单位', creditCode: newCreditCode() },
+        location: null,
+        totalInvestment: null,
+        landArea: null,
+        floorArea: null,
+      },
+      materials: [],
+      plan: resolveCasePlan(SEED_CATALOG, 'social-small'),
+      acceptedAtMs: Date.now(),
+      openedBy: actor,
+      calendar: await findCalendarYears(stack.database.db),
+      timeZone: TIME_ZONE,
+      rules: await getRules(stack.database.db),
+    };
+    await insertCaseRow(stack.database.db, input, actor);
+    expect((await findCaseRow(stack.database.db, input.caseId))?.version).toBe(0);
+
+    const started = await startUnstartedCases(stack.database.db, stack.client, stack.taskQueue, 0);
+    expect(started).toContain(input.caseId);
+    await waitForCaseSynced(stack.client, input.caseId);
+
+    const view = (await call(stack.app, 'GET', `/v1/cases/${input.caseId}`, window)).json();
+    expect(view.stages[0].tasks.map((t: { itemCode: string }) => t.itemCode).sort()).toEqual(['land-use-permit', 'project-approval']);
+    // a second sweep finds nothing left to start
+    expect(await startUnstartedCases(stack.database.db, stack.client, stack.taskQueue, 0)).not.toContain(input.caseId);
+  });
+});
+
+describe('a request made while no worker is running', () => {
+  it('completes once a worker comes back', async () => {
+    const { temporalAddress, databaseUrl } = requireInfrastructure();
+    const database = connectDatabase(databaseUrl, { max: 2 });
+    const connection = await NativeConnection.connect({ address: temporalAddress });
+    const taskQueue = `test-no-worker-${Date.now()}`;
+    const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
+    const app = await buildApp({
+      db: database.db,
+      temporal: client,
+      taskQueue,
+      authJwtSecret: TEST_SECRET,
+      timeZone: TIME_ZONE,
+      rateLimitPerMinute: 1000,
+      logLevel: 'warn',
+    });
+    try {
+      const pending = call(app, 'POST', '/v1/cases', window, caseBody());
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const worker = await createCaseWorker({ connection, namespace: 'default', taskQueue, db: database.db, timeZone: TIME_ZONE });
+      const running = worker.run();
+      try {
+        const response = await pending;
+        expect(response.statusCode).toBe(201);
+        expect(response.json().stages[0].tasks.length).toBeGreaterThan(0);
+      } finally {
+        worker.shutdown();
+        await running;
+      }
+    } finally {
+      await app.close();
+      await client.connection.close();
+      await connection.close();
+      await database.close();
+    }
+  });
+});
+
+describe('dependencies down', () => {
+  it('answers 503 DEPENDENCY_UNAVAILABLE when the database is unreachable, and /readyz says so', async () => {
+    const database = connectDatabase('postgres://postgres@127.0.0.1:1/none', { max: 1 });
+    const app = await buildApp({
+      db: database.db,
+      temporal: stack.client,
+      taskQueue: stack.taskQueue,
+      authJwtSecret: TEST_SECRET,
+      timeZone: TIME_ZONE,
+      rateLimitPerMinute: 1000,
+      logLevel: 'silent',
+    });
+    try {
+      const list = await call(app, 'GET', '/v1/cases', window);
+      expect(list.statusCode).toBe(503);
+      expect(list.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
+      const ready = await call(app, 'GET', '/readyz', null);
+      expect(ready.statusCode).toBe(503);
+      // bad input is still a 400, not a 503 or a 500
+      const bad = await call(app, 'POST', '/v1/cases', window, { nonsense: true });
+      expect(bad.statusCode).toBe(400);
+    } finally {
+      await app.close();
+      await database.close();
+    }
+  });
+
+  it('answers 503 when Temporal is unreachable and leaves the project free to try again', async () => {
+    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const app = await buildApp({
+      db: stack.database.db,
+      temporal,
+      taskQueue: stack.taskQueue,
+      authJwtSecret: TEST_SECRET,
+      timeZone: TIME_ZONE,
+      rateLimitPerMinute: 1000,
+      logLevel: 'silent',
+    });
+    const body = caseBody();
+    try {
+      const response = await call(app, 'POST', '/v1/cases', window, body);
+      expect(response.statusCode).toBe(503);
+      expect(response.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    } finally {
+      await app.close();
+    }
+    const retried = await call(stack.app, 'POST', '/v1/cases', window, body);
+    expect(retried.statusCode).toBe(201);
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past the per-token limit', async () => {
+    const limited = await startStack({ rateLimitPerMinute: 3 });
+    try {
+      const token = await limited.token({ role: 'coordinator' });
+      const statuses: number[] = [];
+      let last;
+      for (let i = 0; i < 4; i += 1) {
+        last = await call(limited.app, 'GET', '/v1/catalog', token);
+        statuses.push(last.statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect(last?.json().error.code).toBe('RATE_LIMITED');
+      expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
+      // another token has its own budget
+      const other = await limited.token({ role: 'admin' });
+      expect((await call(limited.app, 'GET', '/v1/catalog', other)).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});
