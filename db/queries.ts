@@ -5,6 +5,7 @@ import type { Catalog } from '../domain/catalog.js';
 import type { CaseStartInput, Actor } from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
 import type { Light } from '../domain/light.js';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Database } from './client.js';
 import {
   auditEvents,
@@ -177,6 +178,21 @@ export function decodeCursor(cursor: string, arity: number): string[] {
   throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
 }
 
+/** Keyset condition for lists ordered newest first by (time, id): rows strictly after the cursor. */
+function olderThanCursor(cursor: string, time: AnyPgColumn, id: AnyPgColumn): SQL {
+  const [timeText, key] = decodeCursor(cursor, 2) as [string, string];
+  const at = new Date(timeText);
+  if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+  return or(lt(time, at), and(eq(time, at), lt(id, key)))!;
+}
+
+/** Cuts the `limit + 1` rows fetched into a page and the cursor of the next one. */
+function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => (string | number)[]): { rows: T[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
+}
+
 /** A SQL condition: the case's current-stage tasks put it under `light` now (SPEC §3 Light). */
 function caseLightCondition(light: Light, now: Date): SQL {
   const taskOfCurrentStage = (condition: SQL) =>
@@ -228,23 +244,14 @@ export async function findCases(db: Database, filter: CaseFilter): Promise<{ row
     conditions.push(or(ilike(cases.projectCode, pattern), ilike(cases.projectName, pattern))!);
   }
   if (filter.light) conditions.push(caseLightCondition(filter.light, filter.now));
-  if (filter.cursor) {
-    const [createdAt, caseId] = decodeCursor(filter.cursor, 2) as [string, string];
-    const at = new Date(createdAt);
-    if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
-    conditions.push(or(lt(cases.createdAt, at), and(eq(cases.createdAt, at), lt(cases.caseId, caseId)))!);
-  }
+  if (filter.cursor) conditions.push(olderThanCursor(filter.cursor, cases.createdAt, cases.caseId));
   const rows = await db
     .select()
     .from(cases)
     .where(and(...conditions))
     .orderBy(desc(cases.createdAt), desc(cases.caseId))
     .limit(filter.limit + 1);
-  const page = rows.slice(0, filter.limit);
-  const last = page[page.length - 1];
-  const nextCursor =
-    rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.caseId]) : null;
-  return { rows: page, nextCursor };
+  return toPage(rows, filter.limit, (r) => [r.createdAt.toISOString(), r.caseId]);
 }
 
 export interface TaskFilter {
@@ -295,10 +302,8 @@ export async function findTasks(db: Database, filter: TaskFilter): Promise<{ row
     .where(and(...conditions))
     .orderBy(sortKey, asc(tasks.taskId))
     .limit(filter.limit + 1);
-  const page = rows.slice(0, filter.limit);
-  const last = page[page.length - 1];
-  const nextCursor = rows.length > filter.limit && last ? encodeCursor([last.key, last.row.taskId]) : null;
-  return { rows: page.map((r) => r.row), nextCursor };
+  const page = toPage(rows, filter.limit, (r) => [r.key, r.row.taskId]);
+  return { rows: page.rows.map((r) => r.row), nextCursor: page.nextCursor };
 }
 
 export type EscalationRow = typeof escalations.$inferSelect;
@@ -361,24 +366,14 @@ export async function findEscalations(db: Database, filter: EscalationFilter): P
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(eq(escalations.status, filter.status));
   if (filter.level !== undefined) conditions.push(eq(escalations.level, filter.level));
-  if (filter.cursor) {
-    const [openedAt, id] = decodeCursor(filter.cursor, 2) as [string, string];
-    const at = new Date(openedAt);
-    if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
-    conditions.push(or(lt(escalations.openedAt, at), and(eq(escalations.openedAt, at), lt(escalations.escalationId, id)))!);
-  }
+  if (filter.cursor) conditions.push(olderThanCursor(filter.cursor, escalations.openedAt, escalations.escalationId));
   const rows = await db
     .select()
     .from(escalations)
     .where(and(...conditions))
     .orderBy(desc(escalations.openedAt), desc(escalations.escalationId))
     .limit(filter.limit + 1);
-  const page = rows.slice(0, filter.limit);
-  const last = page[page.length - 1];
-  return {
-    rows: page,
-    nextCursor: rows.length > filter.limit && last ? encodeCursor([last.openedAt.toISOString(), last.escalationId]) : null,
-  };
+  return toPage(rows, filter.limit, (r) => [r.openedAt.toISOString(), r.escalationId]);
 }
 
 export interface NotificationFilter {
@@ -396,22 +391,12 @@ export async function findNotifications(
   const conditions: SQL[] = [];
   if (filter.audience) conditions.push(eq(notifications.audience, filter.audience));
   if (filter.department) conditions.push(eq(notifications.department, filter.department));
-  if (filter.cursor) {
-    const [createdAt, id] = decodeCursor(filter.cursor, 2) as [string, string];
-    const at = new Date(createdAt);
-    if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
-    conditions.push(or(lt(notifications.createdAt, at), and(eq(notifications.createdAt, at), lt(notifications.notificationId, id)))!);
-  }
+  if (filter.cursor) conditions.push(olderThanCursor(filter.cursor, notifications.createdAt, notifications.notificationId));
   const rows = await db
     .select()
     .from(notifications)
     .where(and(...conditions))
     .orderBy(desc(notifications.createdAt), desc(notifications.notificationId))
     .limit(filter.limit + 1);
-  const page = rows.slice(0, filter.limit);
-  const last = page[page.length - 1];
-  return {
-    rows: page,
-    nextCursor: rows.length > filter.limit && last ? encodeCursor([last.createdAt.toISOString(), last.notificationId]) : null,
-  };
+  return toPage(rows, filter.limit, (r) => [r.createdAt.toISOString(), r.notificationId]);
 }
