@@ -1,4 +1,5 @@
 // Lint is architecture: no floating promises anywhere; workflow code stays deterministic.
+import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -26,7 +27,7 @@ export default tseslint.config(
               message: 'workflows may import db/, activities/, api/ only as types',
             },
           ],
-          paths: ['fs', 'path', 'crypto', 'child_process', 'net', 'http', 'https', 'os', 'process'].map((name) => ({
+          paths: builtinModules.map((name) => ({
             name,
             message: 'workflow code runs in the sandbox: no Node built-ins',
           })),

@@ -3,12 +3,15 @@
  * policies, connection options. Imported by workflow code too, so it stays free of Node
  * built-ins (file contents are read by the caller and passed in).
  */
-import type { ActivityOptions } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type ActivityOptions } from '@temporalio/common';
 
 /** Workflow IDs are built here and nowhere else. */
 export function caseWorkflowId(caseId: string): string {
   return `case-${caseId}`;
 }
+
+/** Search attribute set when a case starts (register it in the namespace: `ProjectCode` Keyword). */
+export const PROJECT_CODE_SEARCH_ATTRIBUTE = defineSearchAttributeKey('ProjectCode', SearchAttributeType.KEYWORD);
 
 /** The workflow type; a public contract (rename only with a versioning plan). */
 export const CASE_WORKFLOW_TYPE = 'caseWorkflow';

@@ -9,12 +9,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { createHash } from 'node:crypto';
 import { WorkingCalendar } from '../domain/calendar.js';
 import { AppError, ERROR_STATUS } from '../domain/errors.js';
 import { isDatabaseUnavailable, type Database } from '../db/client.js';
 import { findCalendarYears } from '../db/queries.js';
-import { registerAuth } from './auth.js';
+import { rateLimitKey, registerAuth } from './auth.js';
 import { registerCalendarRoutes } from './routes/calendar.js';
 import { registerCaseRoutes } from './routes/cases.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
@@ -94,6 +93,10 @@ function fromFastifyError(error: FastifyError): AppError | null {
       break;
   }
   if (error.statusCode === 429) return new AppError('RATE_LIMITED', 'too many requests; retry later');
+  // PostgreSQL class 22 (data exception: invalid text, NUL bytes, out-of-range values) is bad input.
+  if (/^22/.test(String((error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code ?? ''))) {
+    return new AppError('VALIDATION_FAILED', 'the request contains a value the database cannot store');
+  }
   if (error instanceof SyntaxError || error.statusCode === 400) {
     return new AppError('VALIDATION_FAILED', 'the request is not valid');
   }
@@ -135,10 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     global: true,
     max: options.rateLimitPerMinute,
     timeWindow: 60_000,
-    keyGenerator: (request) => {
-      const auth = request.headers.authorization;
-      return auth ? `token:${createHash('sha256').update(auth).digest('hex')}` : `ip:${request.ip}`;
-    },
+    keyGenerator: (request) => rateLimitKey(request, options.authJwtSecret),
     errorResponseBuilder: (_request, context) => {
       const error = new AppError('RATE_LIMITED', `rate limit of ${context.max} requests a minute exceeded`) as AppError & {
         statusCode: number;

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ROLES, type Actor, type Role } from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
 
@@ -42,14 +43,16 @@ const isNonEmptyString = (value: unknown): value is string => typeof value === '
 export async function verifyToken(token: string, secret: string): Promise<Actor> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, encodeSecret(secret), { algorithms: ['HS256'] }));
+    ({ payload } = await jwtVerify(token, encodeSecret(secret), { algorithms: ['HS256'], requiredClaims: ['exp'] }));
   } catch (error) {
     const reason =
       error instanceof joseErrors.JWTExpired
         ? 'the token has expired'
         : error instanceof joseErrors.JOSEAlgNotAllowed
           ? 'only HS256 tokens are accepted'
-          : 'the token is not valid';
+          : error instanceof joseErrors.JWTClaimValidationFailed
+            ? `the token's ${error.claim} claim is missing or invalid`
+            : 'the token is not valid';
     throw new AppError('UNAUTHENTICATED', reason);
   }
   const { sub, name, role, department } = payload;
@@ -66,6 +69,29 @@ export async function verifyToken(token: string, secret: string): Promise<Actor>
     role: role as Role,
     ...(isNonEmptyString(department) ? { department } : {}),
   };
+}
+
+/**
+ * The rate-limit key, computed before authentication: the `sub` of a correctly signed HS256
+ * token, else the caller's IP, so junk or re-spelled tokens never buy a fresh budget.
+ */
+export function rateLimitKey(request: FastifyRequest, secret: string): string {
+  const token = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+  const [header, payload, signature] = token?.split('.') ?? [];
+  if (header && payload && signature) {
+    const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
+    const given = Buffer.from(signature, 'base64url');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) {
+      try {
+        const alg = (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown }).alg;
+        const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+        if (alg === 'HS256' && typeof sub === 'string') return `sub:${sub}`;
+      } catch {
+        // not JSON: fall back to the address
+      }
+    }
+  }
+  return `ip:${request.ip}`;
 }
 
 function bearerToken(request: FastifyRequest): string {

@@ -2,8 +2,9 @@
  * Idempotency-Key (SPEC §4): scoped to the caller's `sub`; a repeat with the same body returns
  * the first response without acting again; the same key with another body is refused.
  *
- * The record is claimed before acting. Only a success is kept: a failed attempt releases its
- * claim so a retry can act. A claim left by a crashed process is taken over after a minute;
+ * The record is claimed before acting. The final answer is kept, a success or a refusal (4xx):
+ * a repeat gets it again. An attempt that failed for a passing reason (5xx, 503, 429) releases
+ * its claim so a retry can act. A claim left by a crashed process is taken over after a minute;
  * that is safe because every action below is itself idempotent on the key (case IDs and
  * workflow Update IDs are derived from it).
  */
@@ -11,7 +12,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../activities/audit.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, type ErrorCode } from '../domain/errors.js';
 import type { Database } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { actorOf } from './auth.js';
@@ -61,7 +62,12 @@ export async function withIdempotency(
       throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
     }
     if (existing && existing.statusCode !== null) {
-      return reply.code(existing.statusCode).header('Idempotent-Replayed', 'true').send(existing.response);
+      reply.header('Idempotent-Replayed', 'true');
+      if (existing.statusCode >= 400) {
+        const { error } = existing.response as { error: { code: ErrorCode; message: string; details?: unknown } };
+        throw new AppError(error.code, error.message, error.details);
+      }
+      return reply.code(existing.statusCode).send(existing.response);
     }
     const takenOver = await db
       .update(idempotencyKeys)
@@ -77,7 +83,12 @@ export async function withIdempotency(
   try {
     result = await action(key);
   } catch (error) {
-    await db.delete(idempotencyKeys).where(where);
+    if (error instanceof AppError && error.statusCode < 500 && error.code !== 'RATE_LIMITED') {
+      const body = { error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } };
+      await db.update(idempotencyKeys).set({ statusCode: error.statusCode, response: body }).where(where);
+    } else {
+      await db.delete(idempotencyKeys).where(where);
+    }
     throw error;
   }
   await db

@@ -16,6 +16,9 @@ export const LongText = (description?: string) =>
 /** ISO 8601 instant with an explicit offset (or Z). */
 export const ISO_INSTANT = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$';
 
+/** A path or query parameter: no control characters (PostgreSQL refuses NUL), bounded length. */
+export const Param = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: NO_CONTROL_CHARACTERS });
+
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 const Instant = Type.String({ description: 'ISO 8601 instant with the configured zone offset' });
@@ -215,9 +218,9 @@ export const AuditEventView = Type.Object({
 export const listOf = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
 
-export const CaseIdParams = Type.Object({ caseId: Type.String({ maxLength: 200 }) });
-export const TaskParams = Type.Object({ caseId: Type.String({ maxLength: 200 }), taskId: Type.String({ maxLength: 200 }) });
-export const StageParams = Type.Object({ caseId: Type.String({ maxLength: 200 }), stage: Type.String({ maxLength: 200 }) });
+export const CaseIdParams = Type.Object({ caseId: Param(200) });
+export const TaskParams = Type.Object({ caseId: Param(200), taskId: Param(200) });
+export const StageParams = Type.Object({ caseId: Param(200), stage: Param(200) });
 
 export const DecisionBody = Type.Union([
   Type.Object(
@@ -252,14 +255,14 @@ export const ExtensionBody = Type.Object(
 
 export const CaseListQuery = Type.Object(
   {
-    status: Type.Optional(Type.String({ maxLength: 40 })),
-    stage: Type.Optional(Type.String({ maxLength: 40 })),
+    status: Type.Optional(Param(40)),
+    stage: Type.Optional(Param(40)),
     light: Type.Optional(Light),
-    projectType: Type.Optional(Type.String({ maxLength: 40 })),
-    department: Type.Optional(Type.String({ maxLength: 40 })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    projectType: Type.Optional(Param(40)),
+    department: Type.Optional(Param(40)),
+    q: Type.Optional(Param(200)),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+    cursor: Type.Optional(Param(500)),
   },
   { additionalProperties: false },
 );
@@ -267,11 +270,11 @@ export type CaseListQuery = Static<typeof CaseListQuery>;
 
 export const TaskListQuery = Type.Object(
   {
-    status: Type.Optional(Type.String({ maxLength: 40 })),
-    department: Type.Optional(Type.String({ maxLength: 40 })),
+    status: Type.Optional(Param(40)),
+    department: Type.Optional(Param(40)),
     light: Type.Optional(Light),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+    cursor: Type.Optional(Param(500)),
   },
   { additionalProperties: false },
 );
@@ -280,22 +283,22 @@ export type TaskListQuery = Static<typeof TaskListQuery>;
 export const EscalateBody = Type.Object(
   {
     reason: LongText(),
-    taskId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    taskId: Type.Optional(Param(200)),
     level: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
   },
   { additionalProperties: false },
 );
 export const ResolveBody = Type.Object({ resolution: LongText() }, { additionalProperties: false });
 export const EscalationParams = Type.Object({
-  caseId: Type.String({ maxLength: 200 }),
-  escalationId: Type.String({ maxLength: 200 }),
+  caseId: Param(200),
+  escalationId: Param(200),
 });
 export const EscalationListQuery = Type.Object(
   {
     status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
     level: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+    cursor: Type.Optional(Param(500)),
   },
   { additionalProperties: false },
 );
@@ -313,7 +316,7 @@ export const NotificationView = Type.Object({
 export const PageQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Type.String({ maxLength: 500 })),
+    cursor: Type.Optional(Param(500)),
   },
   { additionalProperties: false },
 );

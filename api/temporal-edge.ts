@@ -13,13 +13,20 @@ import { ApplicationFailure, WorkflowIdConflictPolicy, type SignalDefinition, ty
 import { createHash } from 'node:crypto';
 import type { CaseStartInput } from '../domain/case-types.js';
 import { AppError, isErrorCode, type ErrorCode } from '../domain/errors.js';
-import { caseWorkflowId } from '../temporal.config.js';
+import { caseWorkflowId, PROJECT_CODE_SEARCH_ATTRIBUTE } from '../temporal.config.js';
 import { caseWorkflow, syncedUpdate, type UpdateResult } from '../workflows/case-workflow.js';
 
 /**
  * @param closedCode what a request means once the case's workflow has finished: a decision on
  * a closed case is refused as TASK_NOT_PENDING, a withdrawal as CASE_CLOSED, and so on.
  */
+/**
+ * How long a request waits for its workflow (a worker must pick the update up and the read model
+ * catch up). Past it the answer is 503; the request is safe to retry with its Idempotency-Key.
+ */
+const UPDATE_DEADLINE_MS = 30_000;
+const START_DEADLINE_MS = 10_000;
+
 export function toAppError(error: unknown, closedCode: ErrorCode = 'CASE_CLOSED'): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof WorkflowUpdateFailedError) {
@@ -45,12 +52,16 @@ export function updateIdFor(subject: string, idempotencyKey: string | undefined)
 
 export async function startCaseWorkflow(client: Client, taskQueue: string, input: CaseStartInput): Promise<void> {
   try {
-    await client.workflow.start(caseWorkflow, {
-      workflowId: caseWorkflowId(input.caseId),
-      taskQueue,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    });
+    await client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+      client.workflow.start(caseWorkflow, {
+        workflowId: caseWorkflowId(input.caseId),
+        taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        // lets operators find a project's workflow in Temporal's UI and CLI
+        typedSearchAttributes: [{ key: PROJECT_CODE_SEARCH_ATTRIBUTE, value: input.project.projectCode }],
+      }),
+    );
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return;
     throw toAppError(error);
@@ -73,7 +84,9 @@ export async function updateCase<Args extends unknown[]>(
       def: UpdateDefinition<UpdateResult, Args, string>,
       options: { args: Args; updateId?: string },
     ) => Promise<UpdateResult>;
-    return await run.call(handle, definition, { args, ...(updateId ? { updateId } : {}) });
+    return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
+      run.call(handle, definition, { args, ...(updateId ? { updateId } : {}) }),
+    );
   } catch (error) {
     throw toAppError(error, closedCode);
   }

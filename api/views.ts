@@ -90,7 +90,8 @@ export function toStageView(ctx: ViewContext, row: StageRow, stageTasks: TaskVie
     openedAt: formatInstant(ctx, row.openedAt),
     closedAt: formatInstant(ctx, row.closedAt),
     committedDays: row.committedDays,
-    light: row.status === 'in_review' ? worstLight(stageTasks.map((t) => t.light)) : 'done',
+    // a stage not yet applied for waits for the applicant
+    light: row.status === 'in_review' ? worstLight(stageTasks.map((t) => t.light)) : row.status === 'not_started' ? 'paused' : 'done',
     tasks: stageTasks,
   };
 }
@@ -110,7 +111,7 @@ export function toCertificateView(ctx: ViewContext, row: CertificateRow): Certif
 
 function caseLight(ctx: ViewContext, row: CaseRow, caseTasks: TaskRow[]): Light {
   const current = caseTasks.filter((t) => t.stage === row.currentStage);
-  return computeCaseLight(row.status, row.awaiting, current.map((t) => taskLight(t, ctx.now)));
+  return computeCaseLight(row.status, current.map((t) => taskLight(t, ctx.now)));
 }
 
 export function toCaseSummaryView(ctx: ViewContext, row: CaseRow, caseTasks: TaskRow[]): CaseSummaryView {
@@ -170,6 +171,17 @@ export function toCaseView(
   };
 }
 
-export function toAuditEventView(row: AuditEventRow) {
-  return { ...(JSON.parse(row.canonical) as Record<string, unknown>), hash: row.hash };
+export interface AuditEventView {
+  seq: number;
+  type: string;
+  at: string;
+  actor: Record<string, unknown>;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+/** The stored canonical JSON is exactly what was hashed: return it as is, plus the hash. */
+export function toAuditEventView(row: AuditEventRow): AuditEventView {
+  return { ...(JSON.parse(row.canonical) as Omit<AuditEventView, 'hash'>), hash: row.hash };
 }

@@ -1,5 +1,5 @@
 /** Query functions over the read model: `find` returns a list or nothing, `get` one row or throws. */
-import { and, asc, desc, eq, exists, ilike, inArray, lt, lte, not, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gt, gte, ilike, inArray, lt, lte, not, or, sql, type SQL } from 'drizzle-orm';
 import type { YearSchedule } from '../domain/calendar.js';
 import type { Catalog } from '../domain/catalog.js';
 import type { CaseStartInput, Actor } from '../domain/case-types.js';
@@ -82,6 +82,8 @@ export async function insertCaseRow(
         acceptedAt: new Date(input.acceptedAtMs),
         openedBy,
         startInput: input,
+        // millisecond precision, like the list cursor that carries it
+        createdAt: new Date(),
       })
       .onConflictDoNothing({ target: cases.caseId })
       .returning({ caseId: cases.caseId });
@@ -199,9 +201,11 @@ function caseLightCondition(light: Light, now: Date): SQL {
     exists(
       sql`(select 1 from ${tasks} where ${tasks.caseId} = ${cases.caseId} and ${tasks.stage} = ${cases.currentStage} and ${condition})`,
     );
-  const red = taskOfCurrentStage(sql`${tasks.status} = 'pending' and ${tasks.deadline} < ${now}`);
-  const yellow = taskOfCurrentStage(sql`${tasks.status} = 'pending' and ${tasks.yellowFrom} <= ${now}`);
-  const running = taskOfCurrentStage(sql`${tasks.status} in ('pending', 'blocked')`);
+  // postgres-js binds no Date inside raw SQL: pass the instant as text.
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const red = taskOfCurrentStage(sql`${tasks.status} = 'pending' and ${tasks.deadline} < ${at}`);
+  const yellow = taskOfCurrentStage(sql`${tasks.status} = 'pending' and ${tasks.yellowFrom} <= ${at}`);
+  const running = taskOfCurrentStage(sql`${tasks.status} = 'pending'`);
   const open = eq(cases.status, 'open');
   switch (light) {
     case 'done':
@@ -274,17 +278,17 @@ export async function findTasks(db: Database, filter: TaskFilter): Promise<{ row
       conditions.push(sql`${tasks.status} in ('approved', 'rejected', 'cancelled')`);
       break;
     case 'paused':
-      conditions.push(eq(tasks.status, 'awaiting_supplement'));
+      conditions.push(sql`${tasks.status} in ('awaiting_supplement', 'blocked')`);
       break;
     case 'red':
       conditions.push(and(eq(tasks.status, 'pending'), lt(tasks.deadline, now))!);
       break;
     case 'yellow':
-      conditions.push(and(eq(tasks.status, 'pending'), sql`${tasks.deadline} >= ${now}`, lte(tasks.yellowFrom, now))!);
+      conditions.push(and(eq(tasks.status, 'pending'), gte(tasks.deadline, now), lte(tasks.yellowFrom, now))!);
       break;
     case 'green':
       conditions.push(
-        or(eq(tasks.status, 'blocked'), and(eq(tasks.status, 'pending'), sql`${tasks.yellowFrom} > ${now}`))!,
+        and(eq(tasks.status, 'pending'), gt(tasks.yellowFrom, now))!,
       );
       break;
     default:

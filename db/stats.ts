@@ -60,7 +60,12 @@ function add(target: Sums, row: Sums): void {
   target.overdueOpen += row.overdueOpen;
 }
 
-export async function computeStats(db: Database, from: Date, to: Date, now: Date): Promise<Stats> {
+export async function computeStats(db: Database, fromInstant: Date, toInstant: Date, nowInstant: Date): Promise<Stats> {
+  // postgres-js does not serialize a Date bound into a raw sql`` fragment (drizzle maps Dates
+  // only for column-typed parameters): bind ISO strings and cast them.
+  const from = sql`${fromInstant.toISOString()}::timestamptz`;
+  const to = sql`${toInstant.toISOString()}::timestamptz`;
+  const now = sql`${nowInstant.toISOString()}::timestamptz`;
   const [caseCounts] = await db.execute<{ opened: number; completed: number; rejected: number; withdrawn: number }>(sql`
     select
       count(*) filter (where accepted_at between ${from} and ${to})::int as opened,

@@ -28,20 +28,22 @@ export function computeTaskLight(task: TaskClock, nowMs: number): Light {
     case 'cancelled':
       return 'done';
     case 'awaiting_supplement':
+    case 'blocked':
+      // no clock runs: waiting for the applicant, or for prerequisites
       return 'paused';
     case 'pending':
       if (task.deadlineMs !== null && nowMs > task.deadlineMs) return 'red';
       if (task.yellowFromMs !== null && nowMs >= task.yellowFromMs) return 'yellow';
       return 'green';
     default:
-      // blocked: waiting for prerequisites; its clock has not started
-      return 'green';
+      return 'done';
   }
 }
 
 /** A case is `done` once closed and `paused` while it waits for the applicant's next application. */
-export function computeCaseLight(status: string, awaiting: string | null, taskLights: readonly Light[]): Light {
+export function computeCaseLight(status: string, taskLights: readonly Light[]): Light {
   if (status !== 'open') return 'done';
-  if (awaiting === 'applicant' && taskLights.every((l) => l === 'done' || l === 'paused')) return 'paused';
-  return worstLight(taskLights);
+  const light = worstLight(taskLights);
+  // between stages every task is done: the case waits for the applicant's next application
+  return light === 'done' ? 'paused' : light;
 }

@@ -87,7 +87,9 @@ export function buildBoard(cases: BoardCaseInput[], cal: WorkingCalendar, rules:
     const escalationLevel = Math.max(0, ...input.openEscalationLevels);
     const reasons = new Set<BoardReason>(assessed.flatMap((t) => t.reasons));
     if (escalationLevel > 0) reasons.add('escalated');
-    const light = worstLight(assessed.map((t) => t.light));
+    // An open case with no open task in its current stage waits for the applicant's next
+    // application: paused (SPEC §3 Light), not done.
+    const light = assessed.length === 0 ? 'paused' : worstLight(assessed.map((t) => t.light));
     const atRisk = light === 'red' || light === 'yellow' || reasons.size > 0;
     if (!atRisk) continue;
     entries.push({

@@ -6,7 +6,6 @@ import type { Actor, CaseStartInput } from '../../domain/case-types.js';
 import { AppError } from '../../domain/errors.js';
 import { isCreditCode, isProjectCode } from '../../domain/identifiers.js';
 import {
-  deleteUnstartedCase,
   findAuditEvents,
   findCaseRow,
   findCases,
@@ -57,9 +56,8 @@ function newCaseId(localDate: string, subject: string, key: string | undefined):
   return `C${localDate.replace(/-/g, '')}-${suffix}`;
 }
 
-function parseAcceptedAt(value: string | undefined, actor: Actor, now: number): number {
+function parseAcceptedAt(value: string | undefined, now: number): number {
   if (value === undefined) return now;
-  if (actor.role !== 'admin') throw new AppError('FORBIDDEN', 'only an administrator may back-date a case');
   const at = parseInstant(value, 'acceptedAt');
   if (at > now + CLOCK_SKEW_MS) throw new AppError('VALIDATION_FAILED', 'acceptedAt is in the future', { field: 'acceptedAt' });
   if (at < now - MAX_BACKDATE_MS) {
@@ -108,6 +106,16 @@ export async function loadCaseView(ctx: AppContext, row: CaseRow): Promise<CaseV
   return toCaseView(view, row, stageRows, taskRows, certificateRows, escalationRows);
 }
 
+/** SPEC §4: a reviewer sees only its own department's tasks. */
+function scopeCaseView(view: CaseView, actor: Actor): CaseView {
+  if (actor.role !== 'reviewer') return view;
+  return {
+    ...view,
+    stages: view.stages.map((stage) => ({ ...stage, tasks: stage.tasks.filter((t) => t.department === actor.department) })),
+    escalations: view.escalations.filter((e) => e.taskId === null || view.stages.some((s) => s.tasks.some((t) => t.taskId === e.taskId && t.department === actor.department))),
+  };
+}
+
 async function reloadCaseView(ctx: AppContext, caseId: string): Promise<CaseView> {
   const row = await findCaseRow(ctx.db, caseId);
   if (!row) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
@@ -122,6 +130,13 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
     '/v1/cases',
     {
       config: { access: ['window'] },
+      // 403 before 400: only an administrator may back-date, whatever the rest of the body says.
+      preValidation: async (request) => {
+        const body = request.body as { acceptedAt?: unknown } | null;
+        if (body && typeof body === 'object' && 'acceptedAt' in body && actorOf(request).role !== 'admin') {
+          throw new AppError('FORBIDDEN', 'only an administrator may back-date a case');
+        }
+      },
       schema: {
         tags: ['cases'],
         summary: 'Open a case with its stage-1 application (受理)',
@@ -129,29 +144,29 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
         response: { 201: CaseView, ...errors },
       },
     },
-    async (request, reply) =>
-      withIdempotency(ctx.db, request, reply, async (key) => {
-        const actor = actorOf(request);
-        const body = request.body as OpenCaseBody;
-        if (!isProjectCode(body.projectCode)) {
-          throw new AppError('VALIDATION_FAILED', 'projectCode must look like YYYY-AAAAAA-II-TT-NNNNNN', {
-            field: 'projectCode',
-          });
-        }
-        if (!isCreditCode(body.applicant.creditCode)) {
-          throw new AppError('VALIDATION_FAILED', 'applicant.creditCode is not a valid unified social credit code', {
-            field: 'applicant.creditCode',
-          });
-        }
-        const now = Date.now();
-        const acceptedAtMs = parseAcceptedAt(body.acceptedAt, actor, now);
-        const catalog = await getLatestCatalog(ctx.db);
-        if (!catalog.projectTypes.some((t) => t.code === body.projectType)) {
-          throw new AppError('VALIDATION_FAILED', `unknown projectType ${body.projectType}`, {
-            field: 'projectType',
-            allowed: catalog.projectTypes.map((t) => t.code),
-          });
-        }
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const body = request.body as OpenCaseBody;
+      // Every 400 comes before the Idempotency-Key's 409.
+      if (!isProjectCode(body.projectCode)) {
+        throw new AppError('VALIDATION_FAILED', 'projectCode must look like YYYY-AAAAAA-II-TT-NNNNNN', {
+          field: 'projectCode',
+        });
+      }
+      if (!isCreditCode(body.applicant.creditCode)) {
+        throw new AppError('VALIDATION_FAILED', 'applicant.creditCode is not a valid unified social credit code', {
+          field: 'applicant.creditCode',
+        });
+      }
+      const acceptedAtMs = parseAcceptedAt(body.acceptedAt, Date.now());
+      const catalog = await getLatestCatalog(ctx.db);
+      if (!catalog.projectTypes.some((t) => t.code === body.projectType)) {
+        throw new AppError('VALIDATION_FAILED', `unknown projectType ${body.projectType}`, {
+          field: 'projectType',
+          allowed: catalog.projectTypes.map((t) => t.code),
+        });
+      }
+      return withIdempotency(ctx.db, request, reply, async (key) => {
         const calendar = await ctx.calendar();
         const input: CaseStartInput = {
           caseId: newCaseId(calendar.localDate(acceptedAtMs), actor.sub, key),
@@ -175,17 +190,14 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
         };
         const { created } = await insertCaseRow(ctx.db, input, actor);
         const startInput = created ? input : ((await findCaseRow(ctx.db, input.caseId))?.startInput ?? input);
-        try {
-          await startCaseWorkflow(ctx.temporal, ctx.taskQueue, startInput);
-        } catch (error) {
-          // Nothing ran yet: give the project back so the window can simply try again.
-          if (created) await deleteUnstartedCase(ctx.db, input.caseId);
-          throw error;
-        }
+        // If this fails the row stays: whether or not Temporal took the start, the sweep (or a
+        // retry with the same Idempotency-Key, which names the same case) starts it.
+        await startCaseWorkflow(ctx.temporal, ctx.taskQueue, startInput);
         await catchUpWithCalendar(ctx, startInput, actor);
         await waitForCaseSynced(ctx.temporal, input.caseId);
         return { statusCode: 201, body: await reloadCaseView(ctx, input.caseId) };
-      }),
+      });
+    },
   );
 
   app.get(
@@ -220,7 +232,8 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
     },
     async (request) => {
       const { caseId } = request.params as { caseId: string };
-      return loadCaseView(ctx, await getVisibleCase(ctx, caseId, actorOf(request)));
+      const actor = actorOf(request);
+      return scopeCaseView(await loadCaseView(ctx, await getVisibleCase(ctx, caseId, actor)), actor);
     },
   );
 
@@ -232,13 +245,20 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
         tags: ['cases'],
         summary: 'The audit trail, oldest first, with its hash chain',
         params: CaseIdParams,
-        response: { 200: Type.Object({ items: Type.Array(AuditEventView) }), ...errors },
+        response: { 200: listOf(AuditEventView), ...errors },
       },
     },
     async (request) => {
       const { caseId } = request.params as { caseId: string };
-      await getVisibleCase(ctx, caseId, actorOf(request));
-      return { items: (await findAuditEvents(ctx.db, caseId)).map(toAuditEventView) };
+      const actor = actorOf(request);
+      await getVisibleCase(ctx, caseId, actor);
+      const events = (await findAuditEvents(ctx.db, caseId)).map(toAuditEventView);
+      if (actor.role !== 'reviewer') return { items: events, nextCursor: null };
+      // A reviewer sees its own department's tasks only: leave out other departments' task events.
+      const foreign = new Set(
+        (await findTasksOfCases(ctx.db, [caseId])).filter((t) => t.department !== actor.department).map((t) => t.taskId),
+      );
+      return { items: events.filter((e) => !foreign.has(String(e.data.taskId))), nextCursor: null };
     },
   );
 
@@ -254,13 +274,13 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
         response: { 200: CaseView, ...errors },
       },
     },
-    async (request, reply) =>
-      withIdempotency(ctx.db, request, reply, async (key) => {
-        const actor = actorOf(request);
-        const { caseId, stage } = request.params as { caseId: string; stage: string };
-        const { materials } = request.body as { materials: import('../../domain/case-types.js').Material[] };
-        await getVisibleCase(ctx, caseId, actor);
-        if (!STAGE_CODES.includes(stage as StageCode)) throw new AppError('NOT_FOUND', `no stage ${stage}`);
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { caseId, stage } = request.params as { caseId: string; stage: string };
+      const { materials } = request.body as { materials: import('../../domain/case-types.js').Material[] };
+      await getVisibleCase(ctx, caseId, actor);
+      if (!STAGE_CODES.includes(stage as StageCode)) throw new AppError('NOT_FOUND', `no stage ${stage}`);
+      return withIdempotency(ctx.db, request, reply, async (key) => {
         await updateCase(
           ctx.temporal,
           caseId,
@@ -269,7 +289,8 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
           { updateId: updateIdFor(actor.sub, key), closedCode: 'STAGE_NOT_AWAITED' },
         );
         return { statusCode: 200, body: await reloadCaseView(ctx, caseId) };
-      }),
+      });
+    },
   );
 
   app.post(
@@ -278,14 +299,15 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
       config: { access: ['window'] },
       schema: { tags: ['cases'], params: CaseIdParams, body: ReasonBody, response: { 200: CaseView, ...errors } },
     },
-    async (request, reply) =>
-      withIdempotency(ctx.db, request, reply, async (key) => {
-        const actor = actorOf(request);
-        const { caseId } = request.params as { caseId: string };
-        const { reason } = request.body as { reason: string };
-        await getVisibleCase(ctx, caseId, actor);
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { caseId } = request.params as { caseId: string };
+      const { reason } = request.body as { reason: string };
+      await getVisibleCase(ctx, caseId, actor);
+      return withIdempotency(ctx.db, request, reply, async (key) => {
         await updateCase(ctx.temporal, caseId, withdrawUpdate, [{ reason, actor }], { updateId: updateIdFor(actor.sub, key) });
         return { statusCode: 200, body: await reloadCaseView(ctx, caseId) };
-      }),
+      });
+    },
   );
 }

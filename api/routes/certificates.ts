@@ -7,11 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import { findCaseRow, findCertificate } from '../../db/queries.js';
 import type { AppContext } from '../app.js';
-import { CertificateView, ErrorResponse } from '../schemas.js';
+import { CertificateView, ErrorResponse, Param } from '../schemas.js';
 import { toCertificateView } from '../views.js';
 import { viewContext } from './cases.js';
 
-const CertificateParams = Type.Object({ number: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+const CertificateParams = Type.Object({ number: Param(200) }, { additionalProperties: false });
 
 const VerifiedCertificateView = Type.Object({
   ...CertificateView.properties,

@@ -31,8 +31,10 @@ import { getVisibleCase, viewContext } from './cases.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
+/** A real 'YYYY-MM-DD' (no 02-30, no month 13) in years the calendar can count. */
 function isRealDate(date: string): boolean {
-  return new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date;
+  const ms = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === date && date >= '1000-01-01' && date <= '9998-12-31';
 }
 
 export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext): void {

@@ -91,9 +91,9 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
         response: { 200: TaskView, ...errors },
       },
     },
-    async (request, reply) =>
-      withIdempotency(ctx.db, request, reply, async (key) => {
-        const { actor, caseId, taskId } = await getTaskOfCase(request);
+    async (request, reply) => {
+      const { actor, caseId, taskId } = await getTaskOfCase(request);
+      return withIdempotency(ctx.db, request, reply, async (key) => {
         const body = request.body as DecisionBody;
         await updateCase(
           ctx.temporal,
@@ -112,7 +112,8 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
           { updateId: updateIdFor(actor.sub, key), closedCode: 'TASK_NOT_PENDING' },
         );
         return { statusCode: 200, body: await taskView(taskId) };
-      }),
+      });
+    },
   );
 
   app.post(
@@ -127,16 +128,17 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
         response: { 200: TaskView, ...errors },
       },
     },
-    async (request, reply) =>
-      withIdempotency(ctx.db, request, reply, async (key) => {
-        const { actor, caseId, taskId } = await getTaskOfCase(request);
+    async (request, reply) => {
+      const { actor, caseId, taskId } = await getTaskOfCase(request);
+      return withIdempotency(ctx.db, request, reply, async (key) => {
         const { materials } = request.body as { materials: Material[] };
         await updateCase(ctx.temporal, caseId, submitSupplementUpdate, [{ taskId, materials, actor }], {
           updateId: updateIdFor(actor.sub, key),
           closedCode: 'TASK_NOT_AWAITING_SUPPLEMENT',
         });
         return { statusCode: 200, body: await taskView(taskId) };
-      }),
+      });
+    },
   );
 
   app.post(
@@ -151,9 +153,9 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
         response: { 200: TaskView, ...errors },
       },
     },
-    async (request, reply) =>
-      withIdempotency(ctx.db, request, reply, async (key) => {
-        const { actor, caseId, taskId } = await getTaskOfCase(request);
+    async (request, reply) => {
+      const { actor, caseId, taskId } = await getTaskOfCase(request);
+      return withIdempotency(ctx.db, request, reply, async (key) => {
         const { workingDays, reason } = request.body as { workingDays: number; reason: string };
         await updateCase(
           ctx.temporal,
@@ -163,6 +165,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
           { updateId: updateIdFor(actor.sub, key), closedCode: 'TASK_NOT_OPEN' },
         );
         return { statusCode: 200, body: await taskView(taskId) };
-      }),
+      });
+    },
   );
 }

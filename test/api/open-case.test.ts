@@ -101,6 +101,30 @@ describe('POST /v1/cases', () => {
     expect(response.json().error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
+  it('refuses a window that back-dates with 403, before looking at the rest of the body', async () => {
+    const response = await call(stack.app, 'POST', '/v1/cases', window, caseBody({ acceptedAt: 'garbage', projectCode: 'bad' }));
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('answers a repeated refused request with the same refusal, without acting again', async () => {
+    const body = caseBody();
+    await call(stack.app, 'POST', '/v1/cases', window, body);
+    const headers = { 'idempotency-key': `refused-${Date.now()}` };
+    const first = await call(stack.app, 'POST', '/v1/cases', window, body, headers);
+    const again = await call(stack.app, 'POST', '/v1/cases', window, body, headers);
+    expect(first.statusCode).toBe(409);
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toEqual(first.json());
+    expect(again.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('checks the body (400) before the Idempotency-Key (409)', async () => {
+    const headers = { 'idempotency-key': `order-${Date.now()}` };
+    expect((await call(stack.app, 'POST', '/v1/cases', window, caseBody(), headers)).statusCode).toBe(201);
+    const invalid = await call(stack.app, 'POST', '/v1/cases', window, caseBody({ projectCode: 'nope' }), headers);
+    expect(invalid.statusCode).toBe(400);
+  });
+
   it('lets only an administrator back-date a case', async () => {
     const acceptedAt = new Date(Date.now() - 3 * 86_400_000).toISOString();
     const byWindow = await call(stack.app, 'POST', '/v1/cases', window, caseBody({ acceptedAt }));
@@ -133,6 +157,16 @@ describe('authentication and the 401 → 403 → 400 order', () => {
     const response = await call(stack.app, 'POST', '/v1/cases', drcReviewer, { nonsense: 1 });
     expect(response.statusCode).toBe(403);
     expect(response.json().error.code).toBe('FORBIDDEN');
+  });
+
+  it.each([
+    ['a path parameter', '/v1/cases/a%00b', true],
+    ['a public path parameter', '/v1/certificates/a%00b', false],
+    ['a query parameter', '/v1/cases?q=a%00b', true],
+  ])('answers 400, not 500, for a NUL byte in %s', async (_name, url, withToken) => {
+    const response = await call(stack.app, 'GET', url, withToken ? window : null);
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('VALIDATION_FAILED');
   });
 
   it('answers 404 in the error shape for unknown cases and routes', async () => {

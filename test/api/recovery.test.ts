@@ -138,7 +138,7 @@ describe('dependencies down', () => {
     }
   });
 
-  it('answers 503 when Temporal is unreachable and leaves the project free to try again', async () => {
+  it('answers 503 when Temporal is unreachable; a retry with the same Idempotency-Key opens that very case', async () => {
     const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
     const app = await buildApp({
       db: stack.database.db,
@@ -150,15 +150,23 @@ describe('dependencies down', () => {
       logLevel: 'silent',
     });
     const body = caseBody();
+    const headers = { 'idempotency-key': `temporal-down-${Date.now()}` };
     try {
-      const response = await call(app, 'POST', '/v1/cases', window, body);
+      const response = await call(app, 'POST', '/v1/cases', window, body, headers);
       expect(response.statusCode).toBe(503);
       expect(response.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
     } finally {
       await app.close();
     }
-    const retried = await call(stack.app, 'POST', '/v1/cases', window, body);
+    // The row was kept (Temporal may or may not have taken the start): the project is not free
+    // for another case, and the retry names and starts the same one.
+    const other = await call(stack.app, 'POST', '/v1/cases', window, body);
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.code).toBe('CASE_ALREADY_OPEN');
+    const retried = await call(stack.app, 'POST', '/v1/cases', window, body, headers);
     expect(retried.statusCode).toBe(201);
+    expect(retried.json().caseId).toBe(other.json().error.details.caseId);
+    expect(retried.json().stages[0].tasks.length).toBeGreaterThan(0);
   });
 });
 
@@ -179,6 +187,12 @@ describe('rate limit', () => {
       // another token has its own budget
       const other = await limited.token({ role: 'admin' });
       expect((await call(limited.app, 'GET', '/v1/catalog', other)).statusCode).toBe(200);
+      // on the public route, junk tokens buy no fresh budget: they share the caller's address
+      const junk = [];
+      for (let i = 0; i < 4; i += 1) {
+        junk.push((await call(limited.app, 'GET', '/v1/certificates/NO-SUCH', `junk.${i}.token`)).statusCode);
+      }
+      expect(junk).toEqual([404, 404, 404, 429]);
     } finally {
       await limited.close();
     }

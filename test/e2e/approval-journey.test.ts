@@ -253,6 +253,15 @@ describe('department scoping', () => {
     expect(forbidden.status).toBe(403);
     expect((await http('GET', `/v1/cases/${caseId}`, water)).status).toBe(404);
 
+    const ecoView = (await http('GET', `/v1/cases/${caseId}`, await reviewer('eco'))).json as CaseJson;
+    expect(ecoView.stages.flatMap((s) => s.tasks).map((t) => t.department)).toEqual(['eco']);
+    await decide(caseId, stageOf(await getCase(caseId), 'land-use-planning').tasks.find((t) => t.department === 'drc')!, {
+      decision: 'approve',
+      opinion: '内部意见',
+    });
+    const ecoEvents = (await http('GET', `/v1/cases/${caseId}/events`, await reviewer('eco'))).json.items as { data: { opinion?: string } }[];
+    expect(ecoEvents.some((e) => e.data.opinion === '内部意见')).toBe(false);
+
     const inbox = await http('GET', '/v1/tasks?status=pending', await reviewer('eco'));
     expect(inbox.status).toBe(200);
     expect(inbox.json.items.length).toBeGreaterThan(0);
