@@ -8,7 +8,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import type { HolidayRange, YearSchedule } from '../domain/calendar.js';
 import type { Actor } from '../domain/case-types.js';
 import type { Database } from './client.js';
-import { calendarYears, cases } from './schema.js';
+import { calendarPublications, calendarYears, cases } from './schema.js';
 
 export type CalendarYearRow = typeof calendarYears.$inferSelect;
 /** The database or a transaction on it. */
@@ -85,5 +85,6 @@ export async function storeCalendarYear(
     .onConflictDoUpdate({ target: calendarYears.year, set: values })
     .returning();
   if (!row) throw new Error(`calendar ${input.year} was not stored`);
+  await tx.insert(calendarPublications).values(values);
   return { row, changed: true };
 }

@@ -245,3 +245,17 @@ export const settings = pgTable('settings', {
   value: jsonb('value').notNull(),
   updatedAt: instant('updated_at').notNull().defaultNow(),
 });
+
+/** Every calendar publication, append-only: `calendar_years` holds the version in force, this the history. */
+export const calendarPublications = pgTable(
+  'calendar_publications',
+  {
+    year: integer('year').notNull(),
+    version: integer('version').notNull(),
+    holidays: jsonb('holidays').$type<HolidayRange[]>().notNull(),
+    makeUpDays: jsonb('make_up_days').$type<string[]>().notNull(),
+    publishedAt: instant('published_at').notNull(),
+    publishedBy: jsonb('published_by').$type<Actor | null>(),
+  },
+  (t) => [primaryKey({ columns: [t.year, t.version] })],
+);

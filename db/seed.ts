@@ -8,7 +8,7 @@ import { SEED_SCHEDULES } from '../domain/calendar-seed.js';
 import { validateCatalog, type Catalog } from '../domain/catalog.js';
 import type { Database } from './client.js';
 import type { ClockRules } from '../domain/case-types.js';
-import { calendarYears, catalogVersions, settings } from './schema.js';
+import { calendarPublications, calendarYears, catalogVersions, settings } from './schema.js';
 
 export const SEED_CATALOG = catalogSeed as Catalog;
 export const SEED_RULES = rulesSeed as ClockRules;
@@ -21,17 +21,15 @@ export async function seedDatabase(db: Database): Promise<void> {
     .insert(catalogVersions)
     .values({ version: SEED_CATALOG.version, data: SEED_CATALOG })
     .onConflictDoNothing();
-  await db
-    .insert(calendarYears)
-    .values(
-      SEED_SCHEDULES.map((s) => ({
-        year: s.year,
-        version: s.version,
-        holidays: s.holidays,
-        makeUpDays: s.makeUpDays,
-        publishedBy: null,
-      })),
-    )
-    .onConflictDoNothing();
+  const seeded = SEED_SCHEDULES.map((s) => ({
+    year: s.year,
+    version: s.version,
+    holidays: s.holidays,
+    makeUpDays: s.makeUpDays,
+    publishedAt: new Date(),
+    publishedBy: null,
+  }));
+  await db.insert(calendarYears).values(seeded).onConflictDoNothing();
+  await db.insert(calendarPublications).values(seeded).onConflictDoNothing();
   await db.insert(settings).values({ key: RULES_KEY, value: SEED_RULES }).onConflictDoNothing();
 }

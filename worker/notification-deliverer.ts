@@ -90,13 +90,15 @@ export function createNotificationDeliverer(options: DelivererOptions) {
         } as NotificationRow;
         const failure = await post(row);
         const attempts = Number(raw.attempts) + 1;
+        // clock_timestamp(), not now(): now() is when this transaction (the whole batch of POSTs)
+        // began, which would stamp a delivery before it happened and shorten the back-off.
         if (failure === null) {
-          await tx.execute(sql`update notifications set delivered_at = now(), attempts = ${attempts}, last_error = null
+          await tx.execute(sql`update notifications set delivered_at = clock_timestamp(), attempts = ${attempts}, last_error = null
             where notification_id = ${row.notificationId}`);
         } else {
           log(`notification ${row.notificationId}: ${failure}; retrying`);
           await tx.execute(sql`update notifications set attempts = ${attempts}, last_error = ${failure},
-            next_attempt_at = now() + (${backoffMs(attempts)} * interval '1 millisecond')
+            next_attempt_at = clock_timestamp() + (${backoffMs(attempts)} * interval '1 millisecond')
             where notification_id = ${row.notificationId}`);
         }
       }

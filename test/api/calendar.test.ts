@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calendarYears } from '../../db/schema.js';
+import { calendarPublications } from '../../db/schema.js';
 import { WorkingCalendar, type HolidayRange, type YearSchedule } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { call, caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
@@ -10,9 +10,6 @@ let admin: string;
 let window: string;
 let coordinator: string;
 let reviewer: string;
-
-/** Rows this file changed in the shared database, restored exactly in afterAll. */
-const touched = new Map<number, typeof calendarYears.$inferSelect | null>();
 
 interface YearView {
   year: number;
@@ -24,34 +21,15 @@ interface YearView {
 }
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ freshDatabase: true });
   admin = await stack.token({ role: 'admin', sub: 'admin-calendar' });
   window = await stack.token({ role: 'window', sub: 'window-calendar' });
   coordinator = await stack.token({ role: 'coordinator' });
   reviewer = await stack.token({ role: 'reviewer', department: 'nrp' });
 });
 
-afterAll(async () => {
-  if (!stack) return;
-  const { db } = stack.database;
-  for (const [year, original] of touched) {
-    if (original) {
-      // A PUT first, so open cases run on the original schedule again (the seed for 2026) …
-      const seed = SEED_SCHEDULES.find((s) => s.year === year);
-      const schedule = { holidays: original.holidays, makeUpDays: original.makeUpDays };
-      const restored = await call(stack.app, 'PUT', `/v1/calendar/${year}`, admin, seed ? { holidays: seed.holidays, makeUpDays: seed.makeUpDays } : schedule);
-      expect(restored.statusCode).toBe(200);
-      // … then the row itself, version included, for the test files that run after this one.
-      await db
-        .update(calendarYears)
-        .set({ version: original.version, publishedAt: original.publishedAt, publishedBy: original.publishedBy })
-        .where(eq(calendarYears.year, year));
-    } else {
-      await db.delete(calendarYears).where(eq(calendarYears.year, year));
-    }
-  }
-  await stack.close();
-});
+// A database of its own: publishing calendars here touches no other test file's cases.
+afterAll(async () => stack?.close());
 
 async function getYear(year: number): Promise<YearView> {
   const response = await call(stack.app, 'GET', `/v1/calendar/${year}`, window);
@@ -234,8 +212,6 @@ describe('PUT /v1/calendar/:year', () => {
     const weekdays = before.derivation.countedDays.filter((d) => !before.derivation.makeUpDaysUsed.includes(d));
     const day = weekdays.find((d) => d.startsWith('2026-')) ?? weekdays[0]!;
     const year = Number(day.slice(0, 4));
-    const original = await stack.database.db.select().from(calendarYears).where(eq(calendarYears.year, year));
-    touched.set(year, original[0] ?? null);
 
     const current = await getYear(year);
     const schedule = { holidays: [...current.holidays, { from: day, to: day, name: '临时假日' }], makeUpDays: current.makeUpDays };
@@ -247,6 +223,10 @@ describe('PUT /v1/calendar/:year', () => {
     expect(view.openCases.signalled).toBeGreaterThanOrEqual(1);
     expect(view.openCases.pending).not.toContain(caseId);
     expect(await getYear(year)).toMatchObject({ version: view.version, provisional: false });
+    // every publication is kept, append-only, with who published it
+    const history = await stack.database.db.select().from(calendarPublications).where(eq(calendarPublications.year, year));
+    expect(history.map((h) => h.version).sort()).toEqual([current.version ?? 0, view.version].filter((v) => v > 0).sort());
+    expect(history.find((h) => h.version === view.version)?.publishedBy).toMatchObject({ sub: 'admin-calendar' });
 
     // The answer came after the read model caught up: the due date is one working day later.
     const published2 = new Map<number, YearSchedule>();

@@ -5,11 +5,14 @@
  */
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { computeDeadline } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import {
   calendarChangedSignal,
   decideUpdate,
+  escalateUpdate,
   grantExtensionUpdate,
+  resolveEscalationUpdate,
   submitSupplementUpdate,
   withdrawUpdate,
 } from '../../workflows/case-workflow.js';
@@ -30,7 +33,8 @@ import {
 } from './workflow-env.js';
 
 export const HISTORIES_DIR = fileURLToPath(new URL('../workflows/histories/', import.meta.url));
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** Each scenario drives one case to its end; its history is recorded as <name>.json. */
 export const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCase>> = {
@@ -115,6 +119,47 @@ export const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCas
       ],
     });
     await t.env.sleep('40 days');
+    return opened;
+  },
+
+  /**
+   * social-small with the escalation ladder (a run started after `patched('escalation-ladder')`):
+   * both five-day tasks get their reminder, level 1 and level 2; a coordinator escalates the case
+   * and resolves it; approving project-approval resolves its automatic escalations;
+   * land-use-permit asks for materials (resolving its own), the applicant stays silent for 10
+   * working days (the window is told), resubmits with no days left (red at once: reminder and
+   * level 1 again), is approved; then the case is withdrawn.
+   */
+  async 'ladder-escalations'(t) {
+    const opened = await t.openCase({ projectType: 'social-small' });
+    const permit = taskIdOf(opened, 'land-use-permit');
+    const deadlineMs = taskOf(await getState(opened), 'project-approval').run?.deadlineMs ?? 0;
+    await sleepUntil(t.env, computeDeadline(t.calendar, deadlineMs, 3).deadlineMs + HOUR);
+    const auto = (await getState(opened)).escalations?.filter((e) => e.origin === 'auto' && e.status === 'open');
+    expect(auto?.map((e) => e.level).sort()).toEqual([1, 1, 2, 2]);
+
+    const { escalationId } = await opened.handle.executeUpdate(escalateUpdate, {
+      args: [{ level: 3, reason: '两项审批均已超期，请协调', actor: COORDINATOR }],
+    });
+    await approve(opened, 'project-approval');
+    await opened.handle.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalationId ?? '', resolution: '已召开协调会', actor: COORDINATOR }],
+    });
+
+    await opened.handle.executeUpdate(decideUpdate, {
+      args: [
+        { taskId: permit, decision: 'request_supplement', opinion: '缺少用地红线图', missingMaterials: ['用地红线图'], actor: reviewer('nrp') },
+      ],
+    });
+    const requestedAt = taskOf(await getState(opened), 'land-use-permit').supplement?.requestedAt ?? 0;
+    await sleepUntil(t.env, computeDeadline(t.calendar, requestedAt, 10).deadlineMs + HOUR);
+    await opened.handle.executeUpdate(submitSupplementUpdate, {
+      args: [{ taskId: permit, materials: [{ name: '用地红线图' }], actor: WINDOW }],
+    });
+    await t.env.sleep('2 hours');
+    expect((await getState(opened)).escalations?.filter((e) => e.taskId === permit && e.status === 'open')).toHaveLength(1);
+    await approve(opened, 'land-use-permit');
+    await opened.handle.executeUpdate(withdrawUpdate, { args: [{ reason: '项目调整', actor: WINDOW }] });
     return opened;
   },
 };

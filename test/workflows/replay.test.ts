@@ -40,6 +40,7 @@ describe('replaying recorded case-workflow histories', () => {
     expect(histories).toEqual([
       'deemed-consent.json',
       'happy-path-social-small.json',
+      'ladder-escalations.json',
       'rejection.json',
       'supplement-round-trip.json',
       'supplement-timeout.json',
