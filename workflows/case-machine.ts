@@ -453,7 +453,13 @@ function withdrawCase(state: CaseState, now: number, actor: Actor, data: Record<
 
 /** A calendar publication moves every running clock (same start, same days, new calendar). */
 export function applyCalendarChange(state: CaseState, input: CalendarChangeInput, now: number): void {
-  state.calendar = input.calendar;
+  // Publications may arrive out of order: per year, the higher version wins.
+  const merged = new Map(state.calendar.map((y) => [y.year, y]));
+  for (const year of input.calendar) {
+    const current = merged.get(year.year);
+    if (!current || year.version >= current.version) merged.set(year.year, year);
+  }
+  state.calendar = [...merged.values()].sort((a, b) => a.year - b.year);
   const moved: Record<string, unknown>[] = [];
   for (const task of state.tasks) {
     if (task.status !== 'pending' || !task.run) continue;
@@ -503,7 +509,11 @@ export function fireTimer(state: CaseState, timer: DueTimer, now: number, newCod
   const task = findTask(state, timer.taskId);
   if (timer.kind === 'deemed_consent') {
     settleTask(state, task, timer.at);
-    task.decision = { decision: 'deemed_consent', opinion: null, conditions: [], by: SYSTEM_ACTOR, at: timer.at };
+    // Runs since the ladder (state.ladder) date the consent at the deadline itself and start the
+    // dependants' clocks then, as if the engine had acted on time; older runs keep their history.
+    const consentAt = state.ladder && task.run ? task.run.deadlineMs : timer.at;
+    task.decidedAtMs = consentAt;
+    task.decision = { decision: 'deemed_consent', opinion: null, conditions: [], by: SYSTEM_ACTOR, at: consentAt };
     task.lastEventAtMs = now;
     emit(state, now, SYSTEM_ACTOR, 'task_decided', {
       taskId: task.taskId,
@@ -511,7 +521,7 @@ export function fireTimer(state: CaseState, timer: DueTimer, now: number, newCod
       dueAt: calendarOf(state).formatInstant(timer.at),
       usedWorkingDays: task.usedBeforeRun,
     });
-    approveTask(state, task, now, newCode);
+    approveTask(state, task, state.ladder ? timer.at : now, newCode);
   } else {
     const dueAt = calendarOf(state).formatInstant(timer.at);
     emit(state, now, SYSTEM_ACTOR, 'supplement_expired', { taskId: task.taskId, dueAt });

@@ -93,10 +93,14 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   const newCode = (): string => uuid4().replace(/-/g, '').slice(0, 12).toUpperCase();
   // The escalation ladder came after the first cases: histories recorded before it replay without it.
   if (!carried) state.ladder = patched('escalation-ladder');
-  /** Before acting on a request, let every automatic action that is due happen first. */
+  /**
+   * Before acting on a request, let every automatic action that is due happen first (a late
+   * decision must not beat a deemed consent). Only runs that started with the ladder do this,
+   * so older histories replay as they ran.
+   */
   const catchUp = (): number => {
     const at = Date.now();
-    fireDueTimers(state, at, newCode);
+    if (state.ladder) fireDueTimers(state, at, newCode);
     return at;
   };
 
@@ -167,6 +171,10 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
     await condition(() => state.seq > 0 && state.persistedSeq >= state.seq);
     return { version: state.persistedSeq };
   });
+  setHandler(stateQuery, () => state);
+
+  if (!carried) openCase(state);
+  // Registered after the opening, so a calendar sent in the first activation follows case_opened.
   setHandler(calendarChangedSignal, (change) => {
     // A signal cannot be refused; a calendar that does not validate is ignored, never half-applied.
     try {
@@ -175,11 +183,8 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
       log.warn('ignored an invalid calendar', { error: String(error) });
       return;
     }
-    applyCalendarChange(state, change, Date.now());
+    applyCalendarChange(state, change, catchUp());
   });
-  setHandler(stateQuery, () => state);
-
-  if (!carried) openCase(state);
 
   for (;;) {
     if (state.unflushed.length > 0) {

@@ -56,7 +56,9 @@ export function notify(
 ): void {
   state.notificationSeq = (state.notificationSeq ?? 0) + 1;
   state.outbox ??= [];
-  state.outbox.push({ ...notification, notificationId: `${state.input.caseId}-N${state.notificationSeq}`, createdAtMs: now });
+  // zero-padded so that ids sort as they were raised
+  const id = `${state.input.caseId}-N${String(state.notificationSeq).padStart(6, '0')}`;
+  state.outbox.push({ ...notification, notificationId: id, createdAtMs: now });
 }
 
 function openEscalation(
@@ -125,6 +127,9 @@ export function resolveAllEscalations(state: CaseState, now: number, resolution:
 }
 
 export function validateEscalate(state: CaseState, input: EscalateInput): void {
+  if (!Number.isInteger(input.level) || input.level < 1 || input.level > 3) {
+    refuse('VALIDATION_FAILED', `escalation level must be 1, 2 or 3, not ${input.level}`);
+  }
   if (input.taskId !== undefined) findTask(state, input.taskId);
   assertOpen(state);
 }

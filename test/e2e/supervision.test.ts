@@ -202,7 +202,7 @@ describe('a gov-building case accepted 25 working days ago', () => {
     expect(tasks['heritage-survey']).toMatchObject({ status: 'approved', light: 'done', dueDate: due['heritage-survey'] });
     expect(tasks['heritage-survey']?.decision).toMatchObject({
       decision: 'deemed_consent',
-      at: cal.formatInstant(cal.endOfDay(due['heritage-survey']) + 1),
+      at: cal.formatInstant(cal.endOfDay(due['heritage-survey'])),
       by: { sub: 'system' },
     });
 

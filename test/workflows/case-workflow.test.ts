@@ -442,18 +442,25 @@ describe('deemed consent (超时默许)', () => {
 
     await sleepUntil(t.env, deadline.deadlineMs + HOUR);
     const task = taskOf(await getState(opened), 'heritage-survey');
-    // 24:00 of the due day: the first instant after the deadline (23:59:59.999).
+    // The timer fires at 24:00 of the due day (the first instant after the deadline); the consent
+    // is dated at the deadline itself (23:59:59.999), all 10 working days used.
     const endOfDueDay = t.calendar.startOfDay(addDays(deadline.dueDate, 1));
     expect(endOfDueDay).toBe(deadline.deadlineMs + 1);
-    expect(task).toMatchObject({ status: 'approved', usedBeforeRun: 10, decidedAtMs: endOfDueDay });
-    expect(task.decision).toEqual({ decision: 'deemed_consent', opinion: null, conditions: [], by: SYSTEM_ACTOR, at: endOfDueDay });
+    expect(task).toMatchObject({ status: 'approved', usedBeforeRun: 10, decidedAtMs: deadline.deadlineMs });
+    expect(task.decision).toEqual({
+      decision: 'deemed_consent',
+      opinion: null,
+      conditions: [],
+      by: SYSTEM_ACTOR,
+      at: deadline.deadlineMs,
+    });
     // Only heritage-survey had deemed consent: the others keep waiting for their reviewers.
     expect(taskOf(await getState(opened), 'project-approval').status).toBe('pending');
 
     expect(await readTaskRow(t, task.taskId)).toMatchObject({
       status: 'approved',
-      decidedAt: new Date(endOfDueDay),
-      decision: { decision: 'deemed_consent', at: endOfDueDay },
+      decidedAt: new Date(deadline.deadlineMs),
+      decision: { decision: 'deemed_consent', at: deadline.deadlineMs },
     });
     expect(await auditEventsOfType(opened, 'task_decided')).toEqual([
       expect.objectContaining({
@@ -477,7 +484,7 @@ describe('deemed consent (超时默许)', () => {
     await sleepUntil(t.env, extended.deadlineMs + HOUR);
     expect(taskOf(await getState(opened), 'heritage-survey')).toMatchObject({
       status: 'approved',
-      decision: { decision: 'deemed_consent', at: extended.deadlineMs + 1 },
+      decision: { decision: 'deemed_consent', at: extended.deadlineMs },
     });
   });
 });
@@ -669,7 +676,7 @@ describe('a deadline across the National Day holiday of 2027 (no published sched
     await sleepUntil(t.env, published.startOfDay('2027-10-09') + HOUR);
     expect(taskOf(await getState(opened), 'heritage-survey')).toMatchObject({
       status: 'approved',
-      decision: { decision: 'deemed_consent', at: published.startOfDay('2027-10-09') },
+      decision: { decision: 'deemed_consent', at: published.endOfDay('2027-10-08') },
     });
     expect(published.formatInstant(published.startOfDay('2027-10-09'))).toBe('2027-10-09T00:00:00.000+08:00');
   });

@@ -474,7 +474,7 @@ describe('deemed consent (超时默许) instead of escalation', () => {
 
     expect(taskOf(await getState(opened), 'heritage-survey')).toMatchObject({
       status: 'approved',
-      decision: { decision: 'deemed_consent', at: endOf(due) + 1, by: SYSTEM_ACTOR },
+      decision: { decision: 'deemed_consent', at: endOf(due), by: SYSTEM_ACTOR },
     });
     // Yellow still reminded the department; the deadline brought consent, not escalation.
     expect(await auditOfType(opened, 'reminder_sent', heritage)).toHaveLength(1);
@@ -657,7 +657,7 @@ describe('a back-dated case (accepted 25 working days ago)', () => {
     expect(taskOf(state, 'heritage-survey')).toMatchObject({
       status: 'approved',
       usedBeforeRun: 10,
-      decision: { decision: 'deemed_consent', at: endOf(day(10)) + 1 },
+      decision: { decision: 'deemed_consent', at: endOf(day(10)) },
     });
     expect(taskOf(state, 'land-use-permit').status).toBe('blocked');
     const open = expected.filter((x) => x.kind === 'level1' || x.kind === 'level2');
