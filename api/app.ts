@@ -108,7 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: { level: options.logLevel ?? 'info' },
     bodyLimit: 1024 * 1024,
     // Path parameters are validated by their schemas (up to 200 characters), not cut off by the router.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
   });
 
   app.setValidatorCompiler(({ schema, httpPart }) =>

@@ -2,7 +2,7 @@
  * 电子监察 board (SPEC §4 *Board entry*): open cases at risk, worst first. Pure: the caller
  * loads the rows; lights and day counts are computed against `now`.
  */
-import { computeWorkingDaysOverdue, type WorkingCalendar } from './calendar.js';
+import { addDays, computeWorkingDaysOverdue, type WorkingCalendar } from './calendar.js';
 import type { StallRules } from './case-types.js';
 import { computeTaskLight, worstLight, type Light } from './light.js';
 
@@ -52,9 +52,14 @@ export interface BoardEntry {
 
 const LIGHT_RANK: Record<Light, number> = { red: 0, yellow: 1, green: 2, paused: 3, done: 4 };
 
-/** Working days strictly after the local date of `sinceMs`, through today. */
-function workingDaysSince(cal: WorkingCalendar, sinceMs: number, today: string): number {
-  return computeWorkingDaysOverdue(cal, cal.localDate(sinceMs), today);
+/**
+ * Full working days that have passed since `sinceMs`: those strictly after its local date and
+ * before today. The workflow's own timers (e.g. the silent-applicant notice) use the same count,
+ * firing at the end of the N-th such day.
+ */
+function fullWorkingDaysSince(cal: WorkingCalendar, sinceMs: number, today: string): number {
+  const from = addDays(cal.localDate(sinceMs), 1);
+  return from < today ? cal.countWorkingDays(from, today) : 0;
 }
 
 export function assessTask(task: BoardTaskInput, cal: WorkingCalendar, rules: StallRules, now: number): BoardTask {
@@ -67,13 +72,13 @@ export function assessTask(task: BoardTaskInput, cal: WorkingCalendar, rules: St
     workingDaysOverdue = task.dueDate ? computeWorkingDaysOverdue(cal, task.dueDate, today) : 0;
   }
   if (light === 'yellow') reasons.push('due_soon');
-  if (task.status === 'pending' && workingDaysSince(cal, task.lastEventAtMs, today) >= rules.noActivityWorkingDays) {
+  if (task.status === 'pending' && fullWorkingDaysSince(cal, task.lastEventAtMs, today) >= rules.noActivityWorkingDays) {
     reasons.push('no_activity');
   }
   if (
     task.status === 'awaiting_supplement' &&
     task.supplementRequestedAtMs !== null &&
-    workingDaysSince(cal, task.supplementRequestedAtMs, today) >= rules.applicantSilentWorkingDays
+    fullWorkingDaysSince(cal, task.supplementRequestedAtMs, today) >= rules.applicantSilentWorkingDays
   ) {
     reasons.push('applicant_silent');
   }

@@ -1,7 +1,8 @@
 /**
  * Delivers the notification outbox to NOTIFY_WEBHOOK_URL, at least once: rows are claimed with
- * `FOR UPDATE SKIP LOCKED` (several workers never send one row at the same time), POSTed, and
- * marked delivered only after a 2xx; anything else is retried with exponential back-off.
+ * a lease (`FOR UPDATE SKIP LOCKED` in one short statement, so several workers never send one
+ * row at the same time and no transaction stays open during a POST), POSTed, and marked
+ * delivered only after a 2xx; anything else is retried with exponential back-off.
  * Receivers deduplicate by `X-Notification-Id`.
  */
 import { createHmac } from 'node:crypto';
@@ -67,43 +68,56 @@ export function createNotificationDeliverer(options: DelivererOptions) {
     }
   }
 
-  /** Delivers what is due now; returns how many rows were attempted. */
-  async function deliverDue(): Promise<number> {
-    return db.transaction(async (tx) => {
-      const due = await tx.execute<Record<string, unknown>>(sql`
-        select * from notifications
-        where delivered_at is null and next_attempt_at <= now()
+  // A claimed row is not due again until the whole batch could have timed out.
+  const leaseMs = timeoutMs * batchSize + 60_000;
+
+  /**
+   * Claims up to a batch of due rows in one short statement (SKIP LOCKED: two deliverers never
+   * claim one row), leasing them by moving `next_attempt_at` past the longest possible batch.
+   */
+  async function claimDue(): Promise<(NotificationRow & { attempts: number })[]> {
+    const claimed = await db.execute<Record<string, unknown>>(sql`
+      update notifications set next_attempt_at = clock_timestamp() + (${leaseMs} * interval '1 millisecond')
+      where notification_id in (
+        select notification_id from notifications
+        where delivered_at is null and next_attempt_at <= clock_timestamp()
         order by created_at
         limit ${batchSize}
-        for update skip locked`);
-      for (const raw of due) {
-        const row = {
-          notificationId: raw.notification_id,
-          kind: raw.kind,
-          caseId: raw.case_id,
-          taskId: raw.task_id,
-          audience: raw.audience,
-          department: raw.department,
-          message: raw.message,
-          data: raw.data,
-          createdAt: new Date(raw.created_at as string),
-        } as NotificationRow;
-        const failure = await post(row);
-        const attempts = Number(raw.attempts) + 1;
-        // clock_timestamp(), not now(): now() is when this transaction (the whole batch of POSTs)
-        // began, which would stamp a delivery before it happened and shorten the back-off.
-        if (failure === null) {
-          await tx.execute(sql`update notifications set delivered_at = clock_timestamp(), attempts = ${attempts}, last_error = null
-            where notification_id = ${row.notificationId}`);
-        } else {
-          log(`notification ${row.notificationId}: ${failure}; retrying`);
-          await tx.execute(sql`update notifications set attempts = ${attempts}, last_error = ${failure},
-            next_attempt_at = clock_timestamp() + (${backoffMs(attempts)} * interval '1 millisecond')
-            where notification_id = ${row.notificationId}`);
-        }
+        for update skip locked)
+      returning *`);
+    return claimed
+      .map((raw) => ({
+        notificationId: raw.notification_id,
+        kind: raw.kind,
+        caseId: raw.case_id,
+        taskId: raw.task_id,
+        audience: raw.audience,
+        department: raw.department,
+        message: raw.message,
+        data: raw.data,
+        createdAt: new Date(raw.created_at as string),
+        attempts: Number(raw.attempts),
+      }) as NotificationRow & { attempts: number })
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+
+  /** Delivers what is due now; returns how many rows were attempted. POSTs run outside any transaction. */
+  async function deliverDue(): Promise<number> {
+    const due = await claimDue();
+    for (const row of due) {
+      const failure = await post(row);
+      const attempts = row.attempts + 1;
+      if (failure === null) {
+        await db.execute(sql`update notifications set delivered_at = clock_timestamp(), attempts = ${attempts}, last_error = null
+          where notification_id = ${row.notificationId}`);
+      } else {
+        log(`notification ${row.notificationId}: ${failure}; retrying`);
+        await db.execute(sql`update notifications set attempts = ${attempts}, last_error = ${failure},
+          next_attempt_at = clock_timestamp() + (${backoffMs(attempts)} * interval '1 millisecond')
+          where notification_id = ${row.notificationId}`);
       }
-      return due.length;
-    });
+    }
+    return due.length;
   }
 
   let timer: NodeJS.Timeout | undefined;

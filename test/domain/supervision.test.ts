@@ -39,17 +39,18 @@ describe('assessTask', () => {
     expect(assessed.reasons).toEqual(reasons);
   });
 
-  it('flags a pending task with no event for 5 working days as no_activity, though green', () => {
+  it('flags a pending task once 5 full working days pass with no event, as no_activity, though green', () => {
     const quiet = task({ dueDate: '2026-04-30', deadlineMs: cal.endOfDay('2026-04-30'), yellowFromMs: cal.startOfDay('2026-04-28') });
-    // last event Fri 03-06; 5 working days after it: 03-09..03-13
-    expect(assessTask(quiet, cal, DEFAULT_STALL_RULES, at('2026-03-12T18:00:00+08:00')).reasons).toEqual([]);
-    expect(assessTask(quiet, cal, DEFAULT_STALL_RULES, at('2026-03-13T09:00:00+08:00')).reasons).toEqual(['no_activity']);
+    // last event Fri 03-06; the 5 working days after it are 03-09..03-13, all passed on Mon 03-16
+    expect(assessTask(quiet, cal, DEFAULT_STALL_RULES, at('2026-03-13T18:00:00+08:00')).reasons).toEqual([]);
+    expect(assessTask(quiet, cal, DEFAULT_STALL_RULES, at('2026-03-16T09:00:00+08:00')).reasons).toEqual(['no_activity']);
   });
 
-  it('flags a supplement unanswered for 10 working days as applicant_silent, paused', () => {
+  it('flags a supplement unanswered for 10 full working days as applicant_silent, paused', () => {
     const waiting = task({ status: 'awaiting_supplement', supplementRequestedAtMs: at('2026-03-02T10:00:00+08:00') });
-    expect(assessTask(waiting, cal, DEFAULT_STALL_RULES, at('2026-03-13T10:00:00+08:00')).reasons).toEqual([]);
-    const silent = assessTask(waiting, cal, DEFAULT_STALL_RULES, at('2026-03-16T10:00:00+08:00'));
+    // requested Mon 03-02; the 10 working days after it are 03-03..03-16, all passed on Tue 03-17
+    expect(assessTask(waiting, cal, DEFAULT_STALL_RULES, at('2026-03-16T10:00:00+08:00')).reasons).toEqual([]);
+    const silent = assessTask(waiting, cal, DEFAULT_STALL_RULES, at('2026-03-17T10:00:00+08:00'));
     expect(silent).toMatchObject({ light: 'paused', reasons: ['applicant_silent'], workingDaysOverdue: 0 });
   });
 });
