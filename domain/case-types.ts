@@ -147,6 +147,8 @@ export interface CaseStartInput {
   calendar: YearSchedule[];
   timeZone: string;
   rules: ClockRules;
+  /** history events after which the workflow continues as new (default in the workflow; tests lower it) */
+  historyLimit?: number;
 }
 
 /** One running stretch of a task's clock (between acceptance or resubmission and a pause or decision). */

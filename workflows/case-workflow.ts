@@ -206,7 +206,8 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
       if (state.unflushed.length === 0) return state;
       continue;
     }
-    if (workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE || workflowInfo().continueAsNewSuggested) {
+    const historyLimit = state.input.historyLimit ?? HISTORY_EVENTS_BEFORE_CONTINUE;
+    if (workflowInfo().historyLength > historyLimit || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       if (state.unflushed.length === 0) await continueAsNew<typeof caseWorkflow>(state.input, state);
       continue;

@@ -257,12 +257,12 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): v
         response: { 200: PublishedYearView, ...errors, 503: ErrorResponse },
       },
     },
-    async (request, reply) =>
-      withIdempotency(ctx.db, request, reply, async () => {
-        const actor = actorOf(request);
-        const { year } = request.params as Static<typeof YearParams>;
-        const body = request.body as ScheduleBody;
-        assertValidSchedule(year, body, ctx.timeZone);
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { year } = request.params as Static<typeof YearParams>;
+      const body = request.body as ScheduleBody;
+      assertValidSchedule(year, body, ctx.timeZone);
+      return withIdempotency(ctx.db, request, reply, async () => {
 
         const { row, told } = await withCalendarPublicationLock(ctx.db, async (tx) => {
           const stored = await storeCalendarYear(tx, { year, ...body }, actor);
@@ -293,6 +293,7 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): v
           statusCode: 200,
           body: { ...toCalendarYearView(year, row, ctx.timeZone), openCases: { signalled: signalled.length, pending } },
         };
-      }),
+      });
+    },
   );
 }

@@ -1,4 +1,5 @@
 /** 电子监察 and coordination: escalations, the board, statistics, notifications. */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ROLES } from '../../domain/case-types.js';
 import { AppError } from '../../domain/errors.js';
@@ -56,16 +57,16 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
         response: { 201: EscalationView, ...errors },
       },
     },
-    async (request, reply) =>
-      withIdempotency(ctx.db, request, reply, async (key) => {
-        const actor = actorOf(request);
-        const { caseId } = request.params as { caseId: string };
-        const body = request.body as { reason: string; taskId?: string; level?: number };
-        await getVisibleCase(ctx, caseId, actor);
-        if (body.taskId !== undefined) {
-          const task = await findTaskRow(ctx.db, body.taskId);
-          if (!task || task.caseId !== caseId) throw new AppError('NOT_FOUND', `task ${body.taskId} not found in case ${caseId}`);
-        }
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { caseId } = request.params as { caseId: string };
+      const body = request.body as { reason: string; taskId?: string; level?: number };
+      await getVisibleCase(ctx, caseId, actor);
+      if (body.taskId !== undefined) {
+        const task = await findTaskRow(ctx.db, body.taskId);
+        if (!task || task.caseId !== caseId) throw new AppError('NOT_FOUND', `task ${body.taskId} not found in case ${caseId}`);
+      }
+      return withIdempotency(ctx.db, request, reply, async (key) => {
         const result = await updateCase(
           ctx.temporal,
           caseId,
@@ -75,7 +76,8 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
         );
         if (!result.escalationId) throw new AppError('INTERNAL', 'the workflow opened no escalation');
         return { statusCode: 201, body: await escalationView(result.escalationId) };
-      }),
+      });
+    },
   );
 
   app.post(
@@ -90,16 +92,16 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
         response: { 200: EscalationView, ...errors },
       },
     },
-    async (request, reply) =>
-      withIdempotency(ctx.db, request, reply, async (key) => {
-        const actor = actorOf(request);
-        const { caseId, escalationId } = request.params as { caseId: string; escalationId: string };
-        const { resolution } = request.body as { resolution: string };
-        await getVisibleCase(ctx, caseId, actor);
-        const escalation = await findEscalation(ctx.db, escalationId);
-        if (!escalation || escalation.caseId !== caseId) {
-          throw new AppError('NOT_FOUND', `escalation ${escalationId} not found in case ${caseId}`);
-        }
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { caseId, escalationId } = request.params as { caseId: string; escalationId: string };
+      const { resolution } = request.body as { resolution: string };
+      await getVisibleCase(ctx, caseId, actor);
+      const escalation = await findEscalation(ctx.db, escalationId);
+      if (!escalation || escalation.caseId !== caseId) {
+        throw new AppError('NOT_FOUND', `escalation ${escalationId} not found in case ${caseId}`);
+      }
+      return withIdempotency(ctx.db, request, reply, async (key) => {
         if (escalation.status === 'resolved') {
           throw new AppError('ESCALATION_ALREADY_RESOLVED', `escalation ${escalationId} is resolved`);
         }
@@ -108,7 +110,8 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
           closedCode: 'ESCALATION_ALREADY_RESOLVED',
         });
         return { statusCode: 200, body: await escalationView(escalationId) };
-      }),
+      });
+    },
   );
 
   app.get(
@@ -158,6 +161,7 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
       schema: {
         tags: ['supervision'],
         summary: 'Open cases at risk, worst first: red before yellow, then working days overdue, then escalation level',
+        querystring: Type.Object({}, { additionalProperties: false }),
         response: { 200: BoardView, ...errors },
       },
     },

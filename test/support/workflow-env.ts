@@ -48,6 +48,8 @@ export interface OpenCaseOptions {
   projectType?: string;
   /** defaults to the environment's current time */
   acceptedAtMs?: number;
+  /** a low history limit makes the workflow continue as new early */
+  historyLimit?: number;
 }
 
 export interface WorkflowTestEnv {
@@ -109,6 +111,7 @@ export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
         projectType: options.projectType ?? 'gov-building',
         acceptedAtMs: options.acceptedAtMs ?? (await env.currentTimeMs()),
       });
+      if (options.historyLimit !== undefined) input.historyLimit = options.historyLimit;
       await insertCaseRow(database.db, input, input.openedBy);
       const handle = await client.workflow.start(caseWorkflow, {
         workflowId: caseWorkflowId(input.caseId),
