@@ -90,3 +90,34 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
   };
 }
+
+/**
+ * What ./scripts/start (and the local helper scripts) read: every service is optional and
+ * started locally when its variable is unset. The children it starts get a full environment
+ * and parse it with loadConfig.
+ */
+export interface LocalStackConfig {
+  dataDir: string;
+  port: number;
+  host: string;
+  temporalAddress: string | undefined;
+  temporalCli: string | undefined;
+  temporalPort: number;
+  databaseUrl: string | undefined;
+  pglitePort: number;
+  authJwtSecret: string | undefined;
+}
+
+export function loadLocalStackConfig(env: Env = process.env): LocalStackConfig {
+  return {
+    dataDir: optional(env, 'DATA_DIR') ?? '.data',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    temporalAddress: optional(env, 'TEMPORAL_ADDRESS'),
+    temporalCli: optional(env, 'TEMPORAL_CLI'),
+    temporalPort: integer(env, 'TEMPORAL_PORT', 7233, 1, 65535),
+    databaseUrl: optional(env, 'DATABASE_URL'),
+    pglitePort: integer(env, 'PGLITE_PORT', 5433, 1, 65535),
+    authJwtSecret: optional(env, 'AUTH_JWT_SECRET'),
+  };
+}

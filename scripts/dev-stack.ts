@@ -8,13 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { signToken } from '../api/auth.js';
+import { loadLocalStackConfig } from '../config.js';
 import { connectDatabase } from '../db/client.js';
 import { prepareDatabase } from '../db/prepare.js';
 import { getLatestCatalog } from '../db/queries.js';
 import { isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from './lib/processes.js';
 
-const env = process.env;
-const dataDir = path.resolve(env.DATA_DIR || '.data');
+const stack = loadLocalStackConfig();
+const dataDir = path.resolve(stack.dataDir);
 mkdirSync(dataDir, { recursive: true });
 const children: Child[] = [];
 let stopping = false;
@@ -45,16 +46,16 @@ function localJwtSecret(): string {
 }
 
 async function startTemporal(): Promise<string> {
-  if (env.TEMPORAL_ADDRESS) return env.TEMPORAL_ADDRESS;
-  const port = Number(env.TEMPORAL_PORT || 7233);
+  if (stack.temporalAddress) return stack.temporalAddress;
+  const port = stack.temporalPort;
   const address = `127.0.0.1:${port}`;
   if (await isPortOpen(port)) throw new Error(`port ${port} is busy; set TEMPORAL_PORT or TEMPORAL_ADDRESS`);
   const dbFile = path.join(dataDir, 'temporal.sqlite');
-  if (env.TEMPORAL_CLI) {
+  if (stack.temporalCli) {
     supervise(
       startChild(
         'temporal',
-        env.TEMPORAL_CLI,
+        stack.temporalCli,
         [
           'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
           '--db-filename', dbFile, '--log-level', 'error',
@@ -76,8 +77,8 @@ async function startTemporal(): Promise<string> {
 }
 
 async function startDatabase(): Promise<string> {
-  if (env.DATABASE_URL) return env.DATABASE_URL;
-  const port = Number(env.PGLITE_PORT || 5433);
+  if (stack.databaseUrl) return stack.databaseUrl;
+  const port = stack.pglitePort;
   if (await isPortOpen(port)) throw new Error(`port ${port} is busy; set PGLITE_PORT or DATABASE_URL`);
   supervise(
     startChild('pglite', process.execPath, [...nodeArgs('db/pglite-server.ts'), path.join(dataDir, 'pgdata'), String(port)]),
@@ -88,7 +89,7 @@ async function startDatabase(): Promise<string> {
 
 const temporalAddress = await startTemporal();
 const databaseUrl = await startDatabase();
-const secret = env.AUTH_JWT_SECRET || localJwtSecret();
+const secret = stack.authJwtSecret ?? localJwtSecret();
 
 const database = connectDatabase(databaseUrl, { max: 1 });
 await prepareDatabase(database.db);
@@ -96,18 +97,17 @@ const catalog = await getLatestCatalog(database.db);
 await database.close();
 
 const childEnv = {
-  ...env,
+  ...process.env,
   DATABASE_URL: databaseUrl,
   TEMPORAL_ADDRESS: temporalAddress,
   AUTH_JWT_SECRET: secret,
   // PGlite is one session behind a multiplexer: one connection per process keeps statements whole.
-  ...(env.DATABASE_URL ? {} : { DATABASE_POOL_SIZE: '1' }),
+  ...(stack.databaseUrl ? {} : { DATABASE_POOL_SIZE: '1' }),
 };
 supervise(startChild('worker', process.execPath, nodeArgs('worker/main.ts'), { env: childEnv }));
 supervise(startChild('api', process.execPath, nodeArgs('api/server.ts'), { env: childEnv }));
 
-const port = Number(env.PORT || 3000);
-const host = env.HOST || '127.0.0.1';
+const { port, host } = stack;
 const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 await waitFor('the API', async () => (await fetch(`${base}/readyz`).catch(() => null))?.ok === true, 120_000);
 
@@ -129,7 +129,7 @@ Parallel approval engine is up.
   API      ${base}
   Docs     ${base}/docs
   Temporal ${temporalAddress}
-  Database ${env.DATABASE_URL ? '(DATABASE_URL)' : `embedded PGlite in ${path.join(dataDir, 'pgdata')}`}
+  Database ${stack.databaseUrl ? '(DATABASE_URL)' : `embedded PGlite in ${path.join(dataDir, 'pgdata')}`}
 
 Demo tokens (valid 7 days; also in ${path.join(dataDir, 'tokens.json')}):
 ${tokens.map(([role, token]) => `  ${role.padEnd(18)} ${token}`).join('\n')}

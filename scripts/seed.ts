@@ -1,8 +1,9 @@
 /** Applies migrations and seeds the catalog and calendar on DATABASE_URL. Idempotent. */
+import { loadLocalStackConfig } from '../config.js';
 import { connectDatabase } from '../db/client.js';
 import { prepareDatabase } from '../db/prepare.js';
 
-const url = process.env.DATABASE_URL;
+const url = loadLocalStackConfig().databaseUrl;
 if (!url) {
   console.error('DATABASE_URL is required');
   process.exit(2);

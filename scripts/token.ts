@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { signToken } from '../api/auth.js';
+import { loadLocalStackConfig } from '../config.js';
 import { ROLES, type Role } from '../domain/case-types.js';
 
 const [role, department, sub, name] = process.argv.slice(2);
@@ -9,8 +10,9 @@ if (!role || !ROLES.includes(role as Role) || (role === 'reviewer' && !departmen
   console.error(`usage: scripts/token <${ROLES.join('|')}> [department (required for reviewer)] [sub] [name]`);
   process.exit(2);
 }
-const localSecret = path.join(path.resolve(process.env.DATA_DIR || '.data'), 'jwt-secret');
-const secret = process.env.AUTH_JWT_SECRET || (existsSync(localSecret) ? readFileSync(localSecret, 'utf8').trim() : '');
+const stack = loadLocalStackConfig();
+const localSecret = path.join(path.resolve(stack.dataDir), 'jwt-secret');
+const secret = stack.authJwtSecret ?? (existsSync(localSecret) ? readFileSync(localSecret, 'utf8').trim() : '');
 if (!secret) {
   console.error('AUTH_JWT_SECRET is not set and no local secret exists yet (run ./scripts/start once)');
   process.exit(2);
