@@ -3,12 +3,13 @@
  * PostgreSQL: what a window clerk and the department reviewers do, over the wire.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient, createReviewerTokens, listen, type HttpCall } from '../support/http-client.js';
 import { caseBody, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
-let base: string;
+let http: HttpCall;
+let reviewer: (department: string) => Promise<string>;
 let window: string;
-const reviewers = new Map<string, string>();
 
 interface TaskJson {
   taskId: string;
@@ -32,27 +33,7 @@ interface CaseJson {
   certificates: { number: string; itemCode: string; name: string }[];
 }
 
-async function http(method: string, path: string, token: string | null, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? (JSON.parse(text) as any) : null };
-}
 
-async function reviewer(department: string): Promise<string> {
-  let token = reviewers.get(department);
-  if (!token) {
-    token = await stack.token({ role: 'reviewer', department, sub: `reviewer-${department}` });
-    reviewers.set(department, token);
-  }
-  return token;
-}
 
 async function getCase(caseId: string): Promise<CaseJson> {
   const response = await http('GET', `/v1/cases/${caseId}`, window);
@@ -93,9 +74,8 @@ async function approveStage(caseId: string, stageCode: string): Promise<string[]
 
 beforeAll(async () => {
   stack = await startStack();
-  await stack.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = stack.app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  http = createHttpClient(await listen(stack));
+  reviewer = createReviewerTokens(stack);
   window = await stack.token({ role: 'window', sub: 'window-e2e' });
 });
 afterAll(async () => stack?.close());

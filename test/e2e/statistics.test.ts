@@ -9,6 +9,7 @@
  * not counted, SPEC §3 Pause), and a task with c committed days is late iff c <= U.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient, createReviewerTokens, listen, type HttpCall, workingDayBefore } from '../support/http-client.js';
 import { addDays, computeDeadline, WorkingCalendar } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
@@ -29,49 +30,20 @@ const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
 const today = cal.localDate(Date.now());
 
 let stack: Stack;
-let base: string;
+let http: HttpCall;
+let reviewer: (department: string) => Promise<string>;
 let admin: string;
 let window: string;
 let coordinator: string;
-const reviewers = new Map<string, string>();
 
-async function http(method: string, path: string, token: string | null, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : null) as Json };
-}
 
-async function reviewer(department: string): Promise<string> {
-  let token = reviewers.get(department);
-  if (!token) {
-    token = await stack.token({ role: 'reviewer', department, sub: `reviewer-${department}` });
-    reviewers.set(department, token);
-  }
-  return token;
-}
 
-/** The n-th working day strictly before `date`. */
-function workingDayBefore(date: string, n: number): string {
-  let d = date;
-  for (let found = 0; found < n; ) {
-    d = addDays(d, -1);
-    if (cal.isWorkingDay(d)) found += 1;
-  }
-  return d;
-}
 
 /**
  * The acceptance date of a case whose clocks have counted `used` working days before today:
  * counting starts on the `used`-th working day before today, the working day after acceptance.
  */
-const acceptedWithUsed = (used: number) => workingDayBefore(workingDayBefore(today, used), 1);
+const acceptedWithUsed = (used: number) => workingDayBefore(cal, workingDayBefore(cal, today, used), 1);
 const acceptedAtOn = (date: string) => `${date}T10:00:00+08:00`;
 
 async function openCase(overrides: Record<string, unknown>, token = window): Promise<Json> {
@@ -166,9 +138,8 @@ let heritageDecisionDate: string;
 
 beforeAll(async () => {
   stack = await startStack({ freshDatabase: true });
-  await stack.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = stack.app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  http = createHttpClient(await listen(stack));
+  reviewer = createReviewerTokens(stack);
   admin = await stack.token({ role: 'admin', sub: 'admin-stats' });
   window = await stack.token({ role: 'window', sub: 'window-stats' });
   coordinator = await stack.token({ role: 'coordinator', sub: 'coordinator-stats' });

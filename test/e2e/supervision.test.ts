@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpClient, createReviewerTokens, listen, type HttpCall, workingDayBefore } from '../support/http-client.js';
 import {
   addDays,
   computeDeadline,
@@ -46,44 +47,14 @@ const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
 const today = cal.localDate(Date.now());
 
 let stack: Stack;
-let base: string;
+let http: HttpCall;
+let reviewer: (department: string) => Promise<string>;
 let admin: string;
 let window: string;
 let coordinator: string;
-const reviewers = new Map<string, string>();
 
-async function http(method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, json: (text ? JSON.parse(text) : null) as Json };
-}
 
-async function reviewer(department: string): Promise<string> {
-  let token = reviewers.get(department);
-  if (!token) {
-    token = await stack.token({ role: 'reviewer', department, sub: `reviewer-${department}` });
-    reviewers.set(department, token);
-  }
-  return token;
-}
 
-/** The n-th working day strictly before `date`. */
-function workingDayBefore(date: string, n: number): string {
-  let d = date;
-  for (let found = 0; found < n; ) {
-    d = addDays(d, -1);
-    if (cal.isWorkingDay(d)) found += 1;
-  }
-  return d;
-}
 
 const acceptedAtOn = (date: string) => `${date}T10:00:00+08:00`;
 const acceptedMsOn = (date: string) => Date.parse(acceptedAtOn(date));
@@ -163,9 +134,8 @@ async function listAll(path: string, token: string, limit: number): Promise<Json
 
 beforeAll(async () => {
   stack = await startStack({ freshDatabase: true });
-  await stack.app.listen({ port: 0, host: '127.0.0.1' });
-  const address = stack.app.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  http = createHttpClient(await listen(stack));
+  reviewer = createReviewerTokens(stack);
   admin = await stack.token({ role: 'admin', sub: 'admin-e2e' });
   window = await stack.token({ role: 'window', sub: 'window-e2e' });
   coordinator = await stack.token({ role: 'coordinator', sub: 'coordinator-e2e', name: '督办专员' });
@@ -175,8 +145,8 @@ afterAll(async () => stack?.close());
 describe('a gov-building case accepted 25 working days ago', () => {
   // Its clocks have run 25 working days before today: counting started on the 25th working day
   // before today, the working day after the acceptance (10:00 the working day before that).
-  const started = workingDayBefore(today, 25);
-  const accepted = workingDayBefore(started, 1);
+  const started = workingDayBefore(cal, today, 25);
+  const accepted = workingDayBefore(cal, started, 1);
   const due = {
     'project-approval': dueDateOf(accepted, 5),
     'land-site-review': dueDateOf(accepted, 10),
@@ -301,10 +271,10 @@ describe('the supervision board', () => {
     // social-small stage 1: project-approval (drc) and land-use-permit (nrp), 5 committed days each.
     // Accepted on the 12th working day before today: counting starts on the 11th, the 5th counted
     // day (the due day) is the 7th before today: 6 working days late (7 on a working day), level 2.
-    const far = workingDayBefore(today, 12);
+    const far = workingDayBefore(cal, today, 12);
     // Accepted on the 7th: due on the 2nd working day before today, 1–2 days late; level 2 would
     // come only once the 3rd working day after the due day has ended, so level 1 only.
-    const near = workingDayBefore(today, 7);
+    const near = workingDayBefore(cal, today, 7);
     const redFar = await openBackdated(far, { projectType: 'social-small', projectName: '红灯-逾期较多' });
     const redNearA = await openBackdated(near, { projectType: 'social-small', projectName: '红灯-逾期较少A' });
     const redNearB = await openBackdated(near, { projectType: 'social-small', projectName: '红灯-逾期较少B' });
@@ -312,8 +282,8 @@ describe('the supervision board', () => {
     // that eia is due on the next working day after today, it is yellow; its 5-day siblings are
     // red until decided.
     const eiaDue = cal.nextWorkingDayAfter(today);
-    const eiaStart = workingDayBefore(addDays(eiaDue, 1), 20); // the 20th working day counting back from eiaDue
-    const yellowAccepted = workingDayBefore(eiaStart, 1);
+    const eiaStart = workingDayBefore(cal, addDays(eiaDue, 1), 20); // the 20th working day counting back from eiaDue
+    const yellowAccepted = workingDayBefore(cal, eiaStart, 1);
     expect(dueDateOf(yellowAccepted, 20)).toBe(eiaDue);
     expect(computeYellowFrom(cal, eiaDue, 4)).toBeLessThanOrEqual(Date.now());
     const yellow = await openBackdated(yellowAccepted, { projectType: 'social-general', projectName: '黄灯-临期' });
@@ -391,7 +361,7 @@ describe("a coordinator's journey through the API", () => {
   it('finds the worst case, sees why, escalates, extends, and watches the escalations resolve', async () => {
     // Accepted 60 working days ago: both 5-day tasks are some 55 working days late, far worse
     // than anything else in this database.
-    const accepted = workingDayBefore(today, 60);
+    const accepted = workingDayBefore(cal, today, 60);
     const { caseId } = await openBackdated(accepted, { projectType: 'social-small', projectName: '久拖未决的厂房项目' });
     const dueDate = dueDateOf(accepted, 5);
 
