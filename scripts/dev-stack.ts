@@ -101,11 +101,14 @@ const childEnv = {
   DATABASE_URL: databaseUrl,
   TEMPORAL_ADDRESS: temporalAddress,
   AUTH_JWT_SECRET: secret,
-  // PGlite is one session behind a multiplexer: one connection per process keeps statements whole.
-  ...(stack.databaseUrl ? {} : { DATABASE_POOL_SIZE: '1' }),
 };
-supervise(startChild('worker', process.execPath, nodeArgs('worker/main.ts'), { env: childEnv }));
-supervise(startChild('api', process.execPath, nodeArgs('api/server.ts'), { env: childEnv }));
+if (stack.databaseUrl) {
+  supervise(startChild('worker', process.execPath, nodeArgs('worker/main.ts'), { env: childEnv }));
+  supervise(startChild('api', process.execPath, nodeArgs('api/server.ts'), { env: childEnv }));
+} else {
+  // PGlite is one session: worker and API share one process and one connection to it.
+  supervise(startChild('services', process.execPath, nodeArgs('scripts/local-services.ts'), { env: childEnv }));
+}
 
 const { port, host } = stack;
 const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;

@@ -1,0 +1,38 @@
+/** The API's services: the HTTP server, and the sweep that starts any case whose workflow never started. */
+import { Client, Connection } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import type { AppConfig } from '../config.js';
+import type { Database } from '../db/client.js';
+import { buildConnectionOptions } from '../temporal.config.js';
+import { buildApp } from './app.js';
+import { startUnstartedCases } from './sweeper.js';
+
+const SWEEP_INTERVAL_MS = 30_000;
+
+/** Listens on the configured port; the returned function stops everything it started. */
+export async function runApi(config: AppConfig, db: Database): Promise<() => Promise<void>> {
+  const connection = await Connection.connect(buildConnectionOptions(config.temporal, (p) => readFileSync(p)));
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const app = await buildApp({
+    db,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    authJwtSecret: config.authJwtSecret,
+    timeZone: config.timeZone,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+    logLevel: config.logLevel,
+  });
+  const sweeper = setInterval(() => {
+    startUnstartedCases(db, temporal, config.temporal.taskQueue, SWEEP_INTERVAL_MS)
+      .then((caseIds) => {
+        if (caseIds.length > 0) app.log.info({ caseIds }, 'started the workflows of cases left unstarted');
+      })
+      .catch((error: unknown) => app.log.warn({ err: error }, 'sweep of unstarted cases failed'));
+  }, SWEEP_INTERVAL_MS);
+  await app.listen({ port: config.port, host: config.host });
+  return async () => {
+    clearInterval(sweeper);
+    await app.close();
+    await connection.close();
+  };
+}
