@@ -365,3 +365,35 @@ export const StatsQuery = Type.Object(
   { from: Type.Optional(IsoDate), to: Type.Optional(IsoDate) },
   { additionalProperties: false },
 );
+
+const Name = Type.Object({ zh: Type.String(), en: Type.String() });
+const CatalogItemView = Type.Object({
+  code: Type.String(),
+  stage: Type.String(),
+  name: Name,
+  department: Type.String(),
+  statutoryDays: Type.Integer(),
+  committedDays: Type.Integer(),
+  after: Type.Array(Type.String()),
+  certificate: Type.Optional(Name),
+  deemedConsent: Type.Optional(Type.Boolean()),
+  warningDays: Type.Optional(Type.Integer()),
+});
+const CatalogStageView = Type.Object({ code: Type.String(), order: Type.Integer(), name: Name, leadDepartment: Type.String() });
+export const CatalogView = Type.Object({
+  version: Type.Integer(),
+  departments: Type.Array(Type.Object({ code: Type.String(), name: Name })),
+  stages: Type.Array(CatalogStageView),
+  items: Type.Array(CatalogItemView),
+  projectTypes: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      name: Name,
+      targetWorkingDays: Type.Integer(),
+      /** the type's stages with their items (prerequisites resolved) and committed critical path */
+      stages: Type.Array(
+        Type.Composite([CatalogStageView, Type.Object({ committedDays: Type.Integer(), items: Type.Array(CatalogItemView) })]),
+      ),
+    }),
+  ),
+});

@@ -3,9 +3,20 @@ import { resolveCasePlan } from '../../domain/catalog.js';
 import { ROLES } from '../../domain/case-types.js';
 import { getLatestCatalog } from '../../db/queries.js';
 import type { AppContext } from '../app.js';
+import { CatalogView, ErrorResponse } from '../schemas.js';
 
 export function registerCatalogRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get('/v1/catalog', { config: { access: ROLES }, schema: { tags: ['catalog'] } }, async () => {
+  app.get(
+    '/v1/catalog',
+    {
+      config: { access: ROLES },
+      schema: {
+        tags: ['catalog'],
+        summary: 'Project types → stages → items (with departments, statutory and committed days), departments',
+        response: { 200: CatalogView, 401: ErrorResponse },
+      },
+    },
+    async () => {
     const catalog = await getLatestCatalog(ctx.db);
     return {
       version: catalog.version,
@@ -20,5 +31,6 @@ export function registerCatalogRoutes(app: FastifyInstance, ctx: AppContext): vo
         stages: resolveCasePlan(catalog, type.code).stages,
       })),
     };
-  });
+    },
+  );
 }

@@ -209,5 +209,14 @@ describe('system routes', () => {
     const govBuilding = catalog.projectTypes.find((t: { code: string }) => t.code === 'gov-building');
     expect(govBuilding.stages.map((s: { committedDays: number }) => s.committedDays)).toEqual([20, 15, 13, 10]);
     expect(catalog.departments.length).toBeGreaterThanOrEqual(8);
+    const items = govBuilding.stages.flatMap((stage: { items: { code: string }[] }) => stage.items);
+    expect(items).toHaveLength(17);
+    expect(items.find((i: { code: string }) => i.code === 'heritage-survey')).toMatchObject({ deemedConsent: true, department: 'heritage' });
+    expect(items.find((i: { code: string }) => i.code === 'land-use-permit')).toMatchObject({
+      certificate: { zh: '建设用地规划许可证' },
+      after: ['land-site-review'],
+      statutoryDays: 20,
+      committedDays: 5,
+    });
   });
 });
