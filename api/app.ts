@@ -14,6 +14,7 @@ import { AppError, ERROR_STATUS } from '../domain/errors.js';
 import { isDatabaseUnavailable, type Database } from '../db/client.js';
 import { findCalendarYears } from '../db/queries.js';
 import { rateLimitKey, registerAuth } from './auth.js';
+import { idempotencyKeyOf } from './idempotency.js';
 import { registerCalendarRoutes } from './routes/calendar.js';
 import { registerCaseRoutes } from './routes/cases.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
@@ -109,6 +110,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024,
     // Path parameters are validated by their schemas (up to 200 characters), not cut off by the router.
     routerOptions: { maxParamLength: 256 },
+    // the router's own refusals (a malformed or over-long URL) in the same error shape
+    frameworkErrors: (error, _request, reply) => {
+      void sendError(reply, new AppError('VALIDATION_FAILED', `the URL is not valid: ${error.message}`));
+    },
   });
 
   app.setValidatorCompiler(({ schema, httpPart }) =>
@@ -163,6 +168,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   registerAuth(app, options.authJwtSecret);
+  // The Idempotency-Key header is validated with the rest of the request (400), before any lookup (404).
+  app.addHook('preValidation', async (request) => {
+    idempotencyKeyOf(request);
+  });
 
   const context: AppContext = {
     db: options.db,

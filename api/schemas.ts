@@ -5,8 +5,12 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
-/** Any Unicode except C0 control characters other than tab and newline. */
-const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u0008\\u000B-\\u001F]*$';
+/**
+ * Any Unicode except C0 control characters other than tab and newline, and well-formed: a lone
+ * UTF-16 surrogate (JSON allows "\\ud800") cannot be stored by PostgreSQL, so it is bad input.
+ * Patterns run with the `u` flag, where a surrogate pair is one code point and passes.
+ */
+const NO_CONTROL_CHARACTERS = '^[^\\u0000-\\u0008\\u000B-\\u001F\\uD800-\\uDFFF]*$';
 
 export const ShortText = (description?: string) =>
   Type.String({ minLength: 1, maxLength: 200, pattern: NO_CONTROL_CHARACTERS, ...(description ? { description } : {}) });

@@ -316,7 +316,13 @@ export type NotificationRow = typeof notifications.$inferSelect;
 /** Open cases with their current stage's open tasks and their open escalations, for the board. */
 export async function findBoardInput(db: Database): Promise<BoardCaseInput[]> {
   const openCases = await db
-    .select({ caseId: cases.caseId, projectCode: cases.projectCode, projectName: cases.projectName, stage: cases.currentStage })
+    .select({
+      caseId: cases.caseId,
+      projectCode: cases.projectCode,
+      projectName: cases.projectName,
+      stage: cases.currentStage,
+      rules: sql<ClockRules>`${cases.startInput}->'rules'`,
+    })
     .from(cases)
     .where(eq(cases.status, 'open'));
   if (openCases.length === 0) return [];
@@ -346,6 +352,7 @@ export async function findBoardInput(db: Database): Promise<BoardCaseInput[]> {
         supplementRequestedAtMs: t.status === 'awaiting_supplement' ? (t.supplement?.requestedAt ?? null) : null,
       })),
     openEscalationLevels: openEscalations.filter((e) => e.caseId === c.caseId).map((e) => e.level),
+    ...(c.rules?.stalled ? { stalled: { ...DEFAULT_STALL_RULES, ...c.rules.stalled } } : {}),
   }));
 }
 

@@ -28,6 +28,8 @@ export interface BoardCaseInput {
   tasks: BoardTaskInput[];
   /** levels of the case's open escalations */
   openEscalationLevels: number[];
+  /** the stall rules the case was opened under (absent: the rules in force) */
+  stalled?: StallRules;
 }
 
 export interface BoardTask {
@@ -88,7 +90,7 @@ export function assessTask(task: BoardTaskInput, cal: WorkingCalendar, rules: St
 export function buildBoard(cases: BoardCaseInput[], cal: WorkingCalendar, rules: StallRules, now: number): BoardEntry[] {
   const entries: BoardEntry[] = [];
   for (const input of cases) {
-    const assessed = input.tasks.map((t) => assessTask(t, cal, rules, now));
+    const assessed = input.tasks.map((t) => assessTask(t, cal, input.stalled ?? rules, now));
     const escalationLevel = Math.max(0, ...input.openEscalationLevels);
     const reasons = new Set<BoardReason>(assessed.flatMap((t) => t.reasons));
     if (escalationLevel > 0) reasons.add('escalated');

@@ -182,9 +182,9 @@ function releaseUnblockedTasks(state: CaseState, now: number): void {
   }
 }
 
+/** Committed days not yet used (never below zero), plus the extension: an extension always moves the deadline. */
 function remainingDays(task: TaskState): number {
-  const total = task.committedDays + (task.extension?.workingDays ?? 0);
-  return Math.max(0, total - task.usedBeforeRun);
+  return Math.max(0, task.committedDays - task.usedBeforeRun) + (task.extension?.workingDays ?? 0);
 }
 
 function startClock(state: CaseState, task: TaskState, fromMs: number): void {
@@ -521,11 +521,12 @@ export function fireTimer(state: CaseState, timer: DueTimer, now: number, newCod
       dueAt: calendarOf(state).formatInstant(timer.at),
       usedWorkingDays: task.usedBeforeRun,
     });
-    approveTask(state, task, state.ladder ? timer.at : now, newCode);
+    approveTask(state, task, state.ladder ? consentAt : now, newCode);
   } else {
     const dueAt = calendarOf(state).formatInstant(timer.at);
     emit(state, now, SYSTEM_ACTOR, 'supplement_expired', { taskId: task.taskId, dueAt });
-    withdrawCase(state, now, SYSTEM_ACTOR, { reason: 'deemed_withdrawn', taskId: task.taskId, dueAt });
+    // dated at the limit itself, like a deemed consent (the same for a late-firing timer)
+    withdrawCase(state, state.ladder ? timer.at : now, SYSTEM_ACTOR, { reason: 'deemed_withdrawn', taskId: task.taskId, dueAt });
   }
 }
 

@@ -123,6 +123,20 @@ async function reloadCaseView(ctx: AppContext, caseId: string): Promise<CaseView
 }
 
 const readers = ['window', 'reviewer', 'coordinator'] as const;
+
+/** Events about the case as a whole: every reader of the case sees them, whichever task they name. */
+const CASE_LEVEL_EVENTS: ReadonlySet<string> = new Set([
+  'case_opened',
+  'stage_opened',
+  'stage_application_submitted',
+  'stage_approved',
+  'stage_rejected',
+  'case_completed',
+  'case_rejected',
+  'case_withdrawn',
+  'certificate_issued',
+  'calendar_applied',
+]);
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
 export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -243,7 +257,7 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
       config: { access: readers },
       schema: {
         tags: ['cases'],
-        summary: 'The audit trail, oldest first, with its hash chain',
+        summary: 'The audit trail, oldest first, with its hash chain (reviewers: without other departments’ task events)',
         params: CaseIdParams,
         response: { 200: listOf(AuditEventView), ...errors },
       },
@@ -254,11 +268,17 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
       await getVisibleCase(ctx, caseId, actor);
       const events = (await findAuditEvents(ctx.db, caseId)).map(toAuditEventView);
       if (actor.role !== 'reviewer') return { items: events, nextCursor: null };
-      // A reviewer sees its own department's tasks only: leave out other departments' task events.
-      const foreign = new Set(
-        (await findTasksOfCases(ctx.db, [caseId])).filter((t) => t.department !== actor.department).map((t) => t.taskId),
-      );
-      return { items: events.filter((e) => !foreign.has(String(e.data.taskId))), nextCursor: null };
+      // A reviewer sees the case's own history and its department's tasks, not other departments'
+      // work. (Its filtered list cannot be checked as a chain; coordinators see the whole chain.)
+      const [taskRows, escalationRows] = await Promise.all([findTasksOfCases(ctx.db, [caseId]), findEscalationsOfCase(ctx.db, caseId)]);
+      const foreign = new Set(taskRows.filter((t) => t.department !== actor.department).map((t) => t.taskId));
+      const taskOfEscalation = new Map(escalationRows.map((e) => [e.escalationId, e.taskId]));
+      const visible = events.filter((event) => {
+        if (CASE_LEVEL_EVENTS.has(event.type)) return true;
+        const taskId = event.data.taskId ?? taskOfEscalation.get(String(event.data.escalationId));
+        return typeof taskId !== 'string' || !foreign.has(taskId);
+      });
+      return { items: visible, nextCursor: null };
     },
   );
 

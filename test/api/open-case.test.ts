@@ -169,6 +169,34 @@ describe('authentication and the 401 → 403 → 400 order', () => {
     expect(response.json().error.code).toBe('VALIDATION_FAILED');
   });
 
+  it('answers 400 for a lone UTF-16 surrogate (PostgreSQL cannot store it) and keeps well-formed emoji', async () => {
+    const bad = await stack.app.inject({
+      method: 'POST',
+      url: '/v1/cases',
+      headers: { authorization: `Bearer ${window}`, 'content-type': 'application/json' },
+      payload: JSON.stringify(caseBody()).replace('西安市第一中学新校区', 'bad \\ud800 name'),
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it.each([
+    ['an over-long path parameter', `/v1/cases/${'x'.repeat(300)}`],
+    ['a malformed percent-encoding', '/v1/cases/%E0%A4%A'],
+  ])('answers %s in the error shape', async (_name, url) => {
+    const response = await call(stack.app, 'GET', url, window);
+    expect(response.statusCode).toBeGreaterThanOrEqual(400);
+    expect(response.statusCode).toBeLessThan(500);
+    expect(response.json().error.code).toEqual(expect.any(String));
+  });
+
+  it('checks the Idempotency-Key header (400) before looking the case up (404)', async () => {
+    const response = await call(stack.app, 'POST', '/v1/cases/C20260101-NOPE/withdraw', window, { reason: '撤回' }, {
+      'idempotency-key': 'k'.repeat(201),
+    });
+    expect(response.statusCode).toBe(400);
+  });
+
   it('answers 404 in the error shape for unknown cases and routes', async () => {
     const missing = await call(stack.app, 'GET', '/v1/cases/C20260101-NOPE', window);
     expect(missing.statusCode).toBe(404);

@@ -199,6 +199,19 @@ describe('a supplement round trip', () => {
   });
 });
 
+describe('text that cannot be stored', () => {
+  it('refuses a lone surrogate in an opinion before it reaches the workflow; the case goes on', async () => {
+    const { caseId } = await openCase();
+    const task = stageOf(await getCase(caseId), 'land-use-planning').tasks.find((t) => t.itemCode === 'eia')!;
+    // JSON.stringify writes a lone surrogate as the escape \ud800, which JSON.parse restores
+    const response = await decide(caseId, task, { decision: 'approve', opinion: '同意 \ud800' });
+    expect(response.status).toBe(400);
+    const approved = await decide(caseId, task, { decision: 'approve', opinion: '同意 🏗️' });
+    expect(approved.status).toBe(200);
+    expect(approved.json.decision.opinion).toBe('同意 🏗️');
+  });
+});
+
 describe('two reviewers deciding the same task at the same moment', () => {
   it('lets exactly one win; the other gets 409 and the audit trail has one decision', async () => {
     const { caseId } = await openCase();
