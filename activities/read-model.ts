@@ -5,7 +5,7 @@
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { WorkingCalendar } from '../domain/calendar.js';
-import type { Actor, CaseEvent, CaseSnapshot } from '../domain/case-types.js';
+import type { Actor, CaseEvent, CaseSnapshot, Material } from '../domain/case-types.js';
 import type { Database } from '../db/client.js';
 import { auditEvents, cases, certificates, escalations, notifications, stages, tasks } from '../db/schema.js';
 import { canonicalJson, GENESIS_HASH, sha256Hex } from './audit.js';
@@ -105,7 +105,11 @@ export function createReadModelActivities({ db, timeZone }: ReadModelDependencie
             materials: s.materials,
           })),
         )
-        .onConflictDoUpdate({ target: [stages.caseId, stages.code], set: excludedColumns(stages, ['caseId', 'code']) });
+        .onConflictDoUpdate({
+          target: [stages.caseId, stages.code],
+          // materials come from the stage_opened event (cases started before kept them in state too)
+          set: { ...excludedColumns(stages, ['caseId', 'code', 'materials']), materials: sql`coalesce(excluded."materials", ${stages.materials})` },
+        });
     }
 
     if (snapshot.tasks.length > 0) {
@@ -146,7 +150,7 @@ export function createReadModelActivities({ db, timeZone }: ReadModelDependencie
           };
           }),
         )
-        .onConflictDoUpdate({ target: tasks.taskId, set: excludedColumns(tasks, ['taskId']) });
+        .onConflictDoUpdate({ target: tasks.taskId, set: excludedColumns(tasks, ['taskId', 'supplementMaterials']) });
     }
 
     if (snapshot.certificates.length > 0) {
@@ -193,6 +197,22 @@ export function createReadModelActivities({ db, timeZone }: ReadModelDependencie
     }
   }
 
+  /** Materials travel in events only (never in the snapshot): put them where the views read them. */
+  async function writeMaterials(tx: Transaction, caseId: string, events: CaseEvent[]): Promise<void> {
+    for (const event of events) {
+      const { data } = event;
+      if (event.type === 'stage_opened' && Array.isArray(data.materials)) {
+        await tx
+          .update(stages)
+          .set({ materials: data.materials as Material[] })
+          .where(and(eq(stages.caseId, caseId), eq(stages.code, String(data.stage))));
+      } else if (event.type === 'supplement_submitted' || event.type === 'supplement_requested') {
+        const materials = event.type === 'supplement_submitted' && Array.isArray(data.materials) ? (data.materials as Material[]) : null;
+        await tx.update(tasks).set({ supplementMaterials: materials }).where(eq(tasks.taskId, String(data.taskId)));
+      }
+    }
+  }
+
   /** The outbox rows of this write; a retried write inserts nothing twice. */
   async function appendNotifications(tx: Transaction, snapshot: CaseSnapshot): Promise<void> {
     const list = snapshot.notifications ?? [];
@@ -227,7 +247,10 @@ export function createReadModelActivities({ db, timeZone }: ReadModelDependencie
         if (!row) throw new Error(`case ${snapshot.caseId} has no row in the read model`);
         await appendEvents(tx, snapshot.caseId, events);
         await appendNotifications(tx, snapshot);
-        if (snapshot.version > row.version) await writeSnapshot(tx, snapshot);
+        if (snapshot.version > row.version) {
+          await writeSnapshot(tx, snapshot);
+          await writeMaterials(tx, snapshot.caseId, events);
+        }
       });
     },
   };

@@ -67,7 +67,7 @@ export function toTaskView(ctx: ViewContext, row: TaskRow): TaskView {
           missingMaterials: row.supplement.missingMaterials,
           requestedAt: instant(ctx, row.supplement.requestedAt),
           resubmittedAt: formatInstant(ctx, row.supplement.resubmittedAt),
-          materials: row.supplement.materials,
+          materials: row.supplement.materials ?? row.supplementMaterials ?? null,
         }
       : null,
     decision: row.decision

@@ -129,6 +129,8 @@ export const tasks = pgTable(
     remainingWorkingDays: integer('remaining_working_days').notNull(),
     extension: jsonb('extension').$type<TaskExtension | null>(),
     supplement: jsonb('supplement').$type<TaskSupplement | null>(),
+    /** the applicant's latest supplementary materials, written from the supplement_submitted event */
+    supplementMaterials: jsonb('supplement_materials').$type<Material[] | null>(),
     decision: jsonb('decision').$type<TaskDecision | null>(),
     pendingSince: instant('pending_since'),
     decidedAt: instant('decided_at'),

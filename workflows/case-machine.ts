@@ -109,7 +109,8 @@ export function openCase(state: CaseState): void {
     projectName: input.project.projectName,
     projectType: input.project.projectType,
     catalogVersion: input.plan.catalogVersion,
-    materials: input.materials,
+    // the materials themselves are recorded once, in stage_opened
+    materialsCount: input.materials.length,
   });
   openStage(state, 0, input.materials, input.acceptedAtMs, input.openedBy);
 }
@@ -121,7 +122,10 @@ function openStage(state: CaseState, index: number, materials: Material[], now: 
   state.stageIndex = index;
   stage.status = 'in_review';
   stage.openedAtMs = now;
-  stage.materials = materials;
+  // Materials cross the workflow boundary once, in this event (the read model takes them from
+  // it); keeping them in state would re-send them with every write and every continue-as-new,
+  // past Temporal's payload limits for a large application.
+  stage.materials = null;
   emit(state, now, actor, 'stage_opened', { stage: stage.code, materials, committedDays: stage.committedDays });
   for (const item of planStage.items) {
     state.tasks.push({
@@ -363,7 +367,8 @@ export function applySupplement(state: CaseState, input: SupplementInput, now: n
   task.status = 'pending';
   if (task.supplement) {
     task.supplement.resubmittedAt = now;
-    task.supplement.materials = input.materials;
+    // recorded in supplement_submitted only, like stage materials
+    task.supplement.materials = null;
   }
   task.decision = null;
   startClock(state, task, now);
@@ -428,7 +433,7 @@ export function validateStageApplication(state: CaseState, input: StageApplicati
 
 export function applyStageApplication(state: CaseState, input: StageApplicationInput, now: number): void {
   validateStageApplication(state, input);
-  emit(state, now, input.actor, 'stage_application_submitted', { stage: input.stage, materials: input.materials });
+  emit(state, now, input.actor, 'stage_application_submitted', { stage: input.stage, materialsCount: input.materials.length });
   openStage(state, STAGE_CODES.indexOf(input.stage), input.materials, now, input.actor);
 }
 

@@ -199,6 +199,40 @@ describe('a supplement round trip', () => {
   });
 });
 
+describe('an application at the size limits', () => {
+  // 100 materials with a 200-character name and a 2,000-character note each, in Chinese: about
+  // 700 KB of JSON, under the 1 MiB body limit. It must not push a workflow payload past
+  // Temporal's limits (materials cross the workflow boundary once, in their event).
+  const bigMaterials = (label: string) =>
+    Array.from({ length: 100 }, (_, i) => ({
+      name: `${label}${i}`.padEnd(200, '材'),
+      copies: 99,
+      note: '说明'.repeat(1000),
+    }));
+
+  it('opens the case and takes a supplement of the same size, and the case goes on', async () => {
+    const opened = await http('POST', '/v1/cases', window, caseBody({ materials: bigMaterials('申请') }));
+    expect(opened.status).toBe(201);
+    const caseId = opened.json.caseId as string;
+    const view = await getCase(caseId);
+    expect((view as unknown as { materials: unknown[] }).materials).toHaveLength(100);
+    const drc = stageOf(view, 'land-use-planning').tasks.find((t) => t.itemCode === 'project-approval')!;
+    expect(
+      (await decide(caseId, drc, { decision: 'request_supplement', opinion: '补正', missingMaterials: ['全部材料'] })).status,
+    ).toBe(200);
+    const supplemented = await http('POST', `/v1/cases/${caseId}/tasks/${drc.taskId}/supplement`, window, {
+      materials: bigMaterials('补正'),
+    });
+    expect(supplemented.status).toBe(200);
+    expect(supplemented.json.supplement.materials).toHaveLength(100);
+    expect(supplemented.json.supplement.materials[99].note).toHaveLength(2000);
+    const approved = await decide(caseId, drc, { decision: 'approve' });
+    expect(approved.status).toBe(200);
+    const events = (await http('GET', `/v1/cases/${caseId}/events`, window)).json.items as { type: string; data: { materials?: unknown[] } }[];
+    expect(events.find((e) => e.type === 'stage_opened')?.data.materials).toHaveLength(100);
+  });
+});
+
 describe('text that cannot be stored', () => {
   it('refuses a lone surrogate in an opinion before it reaches the workflow; the case goes on', async () => {
     const { caseId } = await openCase();
