@@ -38,6 +38,11 @@ export interface CaseState {
   notificationSeq?: number;
   /** whether this run follows the escalation ladder; cases started before it existed do not */
   ladder?: boolean;
+  /**
+   * Results of the latest updates by Update ID, carried through continue-as-new (Temporal's own
+   * Update-ID dedup is per run): a retried request gets its first answer without acting again.
+   */
+  updateResults?: Record<string, { version: number; escalationId?: string }>;
 }
 
 /** A moment at which the engine must act by itself, without anyone asking. */

@@ -13,6 +13,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -85,6 +86,9 @@ export const syncedUpdate = defineUpdate<UpdateResult, []>('synced');
 export const calendarChangedSignal = defineSignal<[CalendarChangeInput]>('calendarChanged');
 export const stateQuery = defineQuery<CaseState>('state');
 
+/** How many recent Update IDs a case remembers the answers of. */
+const REMEMBERED_UPDATES = 200;
+
 /** Continue-as-new well before Temporal's limits; a case's history is otherwise unbounded. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 5_000;
 
@@ -110,61 +114,98 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
     return { version };
   };
 
+  /** The first answer to this Update ID, if it was applied before (possibly in an earlier run). */
+  const previousResult = (): UpdateResult | undefined => {
+    const id = currentUpdateInfo()?.id;
+    return id ? state.updateResults?.[id] : undefined;
+  };
+  const remember = (result: UpdateResult): UpdateResult => {
+    const id = currentUpdateInfo()?.id;
+    if (!id) return result;
+    const results = (state.updateResults ??= {});
+    results[id] = result;
+    const ids = Object.keys(results);
+    for (const old of ids.slice(0, Math.max(0, ids.length - REMEMBERED_UPDATES))) delete results[old];
+    return result;
+  };
+  /** Wraps a mutation's validator and handler so a repeated Update ID is answered, not re-applied. */
+  const once = <Arg>(
+    validate: (arg: Arg) => void,
+    apply: (arg: Arg) => Promise<UpdateResult>,
+  ): [(arg: Arg) => Promise<UpdateResult>, { validator: (arg: Arg) => void }] => [
+    async (arg) => previousResult() ?? remember(await apply(arg)),
+    { validator: (arg) => (previousResult() ? undefined : validate(arg)) },
+  ];
+
   setHandler(
     decideUpdate,
-    async (decision) => {
-      applyDecision(state, decision, catchUp(), newCode);
-      return settled();
-    },
-    { validator: (decision) => validateDecision(state, decision) },
+    ...once<DecisionInput>(
+      (decision) => validateDecision(state, decision),
+      async (decision) => {
+        applyDecision(state, decision, catchUp(), newCode);
+        return settled();
+      },
+    ),
   );
   setHandler(
     submitSupplementUpdate,
-    async (supplement) => {
-      applySupplement(state, supplement, catchUp());
-      return settled();
-    },
-    { validator: (supplement) => validateSupplement(state, supplement) },
+    ...once<SupplementInput>(
+      (supplement) => validateSupplement(state, supplement),
+      async (supplement) => {
+        applySupplement(state, supplement, catchUp());
+        return settled();
+      },
+    ),
   );
   setHandler(
     grantExtensionUpdate,
-    async (extension) => {
-      applyExtension(state, extension, catchUp());
-      return settled();
-    },
-    { validator: (extension) => validateExtension(state, extension) },
+    ...once<ExtensionInput>(
+      (extension) => validateExtension(state, extension),
+      async (extension) => {
+        applyExtension(state, extension, catchUp());
+        return settled();
+      },
+    ),
   );
   setHandler(
     submitStageApplicationUpdate,
-    async (application) => {
-      applyStageApplication(state, application, catchUp());
-      return settled();
-    },
-    { validator: (application) => validateStageApplication(state, application) },
+    ...once<StageApplicationInput>(
+      (application) => validateStageApplication(state, application),
+      async (application) => {
+        applyStageApplication(state, application, catchUp());
+        return settled();
+      },
+    ),
   );
   setHandler(
     withdrawUpdate,
-    async (withdrawal) => {
-      applyWithdraw(state, withdrawal, catchUp());
-      return settled();
-    },
-    { validator: (_withdrawal) => validateWithdraw(state) },
+    ...once<WithdrawInput>(
+      () => validateWithdraw(state),
+      async (withdrawal) => {
+        applyWithdraw(state, withdrawal, catchUp());
+        return settled();
+      },
+    ),
   );
   setHandler(
     escalateUpdate,
-    async (escalation) => {
-      const opened = applyEscalate(state, escalation, catchUp());
-      return { ...(await settled()), escalationId: opened.escalationId };
-    },
-    { validator: (escalation) => validateEscalate(state, escalation) },
+    ...once<EscalateInput>(
+      (escalation) => validateEscalate(state, escalation),
+      async (escalation) => {
+        const opened = applyEscalate(state, escalation, catchUp());
+        return { ...(await settled()), escalationId: opened.escalationId };
+      },
+    ),
   );
   setHandler(
     resolveEscalationUpdate,
-    async (resolution) => {
-      applyResolveEscalation(state, resolution, catchUp());
-      return settled();
-    },
-    { validator: (resolution) => validateResolveEscalation(state, resolution) },
+    ...once<ResolveEscalationInput>(
+      (resolution) => validateResolveEscalation(state, resolution),
+      async (resolution) => {
+        applyResolveEscalation(state, resolution, catchUp());
+        return settled();
+      },
+    ),
   );
   // Also delivered in the first activation, possibly before the case has opened: wait for that too.
   setHandler(syncedUpdate, async () => {

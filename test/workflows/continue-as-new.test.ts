@@ -4,8 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_CODES } from '../../domain/catalog.js';
+import { escalateUpdate } from '../../workflows/case-workflow.js';
 import {
   approveCurrentStage,
+  COORDINATOR,
   createWorkflowTestEnv,
   expectIntactHashChain,
   getState,
@@ -47,5 +49,30 @@ describe('continue-as-new', () => {
     const events = await readAuditEvents(t, opened.caseId);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expectIntactHashChain(events);
+  });
+});
+
+describe('a retried request across continue-as-new', () => {
+  it('answers with the first result and applies nothing twice', async () => {
+    const opened = await t.openCase({ projectType: 'social-small', historyLimit: 40 });
+    const firstRunId = (await opened.handle.describe()).runId;
+    const escalate = () =>
+      opened.handle.executeUpdate(escalateUpdate, {
+        args: [{ reason: '重点项目', level: 3, actor: COORDINATOR }],
+        updateId: 'retried-escalation-1',
+      });
+    const first = await escalate();
+    expect(first.escalationId).toBeDefined();
+
+    // enough work to pass the history limit: the case continues as new
+    await approveCurrentStage(opened);
+    await submitStageApplication(opened, 'engineering-permit');
+    const current = await t.client.workflow.getHandle(opened.handle.workflowId).describe();
+    expect(current.runId).not.toBe(firstRunId);
+
+    const again = await escalate();
+    expect(again).toEqual(first);
+    const state = await getState(opened);
+    expect(state.escalations?.filter((e) => e.origin === 'coordinator')).toHaveLength(1);
   });
 });
