@@ -123,8 +123,13 @@ export async function findCaseRow(db: Database, caseId: string): Promise<CaseRow
   return row;
 }
 
+export async function findStagesOfCases(db: Database, caseIds: string[]): Promise<StageRow[]> {
+  if (caseIds.length === 0) return [];
+  return db.select().from(stages).where(inArray(stages.caseId, caseIds)).orderBy(asc(stages.caseId), asc(stages.order));
+}
+
 export async function findStagesOfCase(db: Database, caseId: string): Promise<StageRow[]> {
-  return db.select().from(stages).where(eq(stages.caseId, caseId)).orderBy(asc(stages.order));
+  return findStagesOfCases(db, [caseId]);
 }
 
 export async function findTasksOfCases(db: Database, caseIds: string[]): Promise<TaskRow[]> {
@@ -141,8 +146,13 @@ export async function findTaskRow(db: Database, taskId: string): Promise<TaskRow
   return row;
 }
 
+export async function findCertificatesOfCases(db: Database, caseIds: string[]): Promise<CertificateRow[]> {
+  if (caseIds.length === 0) return [];
+  return db.select().from(certificates).where(inArray(certificates.caseId, caseIds)).orderBy(asc(certificates.number));
+}
+
 export async function findCertificatesOfCase(db: Database, caseId: string): Promise<CertificateRow[]> {
-  return db.select().from(certificates).where(eq(certificates.caseId, caseId)).orderBy(asc(certificates.number));
+  return findCertificatesOfCases(db, [caseId]);
 }
 
 export async function findCertificate(db: Database, number: string): Promise<CertificateRow | undefined> {
@@ -356,8 +366,17 @@ export async function findBoardInput(db: Database): Promise<BoardCaseInput[]> {
   }));
 }
 
+export async function findEscalationsOfCases(db: Database, caseIds: string[]): Promise<EscalationRow[]> {
+  if (caseIds.length === 0) return [];
+  return db
+    .select()
+    .from(escalations)
+    .where(inArray(escalations.caseId, caseIds))
+    .orderBy(asc(escalations.openedAt), asc(escalations.escalationId));
+}
+
 export async function findEscalationsOfCase(db: Database, caseId: string): Promise<EscalationRow[]> {
-  return db.select().from(escalations).where(eq(escalations.caseId, caseId)).orderBy(asc(escalations.openedAt), asc(escalations.escalationId));
+  return findEscalationsOfCases(db, [caseId]);
 }
 
 export async function findEscalation(db: Database, escalationId: string): Promise<EscalationRow | undefined> {

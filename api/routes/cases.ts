@@ -10,10 +10,11 @@ import {
   findCaseRow,
   findCases,
   findCalendarYears,
-  findCertificatesOfCase,
+  findCertificatesOfCases,
   findEscalationsOfCase,
+  findEscalationsOfCases,
   getRules,
-  findStagesOfCase,
+  findStagesOfCases,
   findTasksOfCases,
   getLatestCatalog,
   hasTaskOfDepartment,
@@ -30,7 +31,6 @@ import {
   AuditEventView,
   CaseIdParams,
   CaseListQuery,
-  CaseSummaryView,
   CaseView,
   ErrorResponse,
   listOf,
@@ -40,7 +40,7 @@ import {
   StageParams,
 } from '../schemas.js';
 import { signalCase, startCaseWorkflow, updateCase, updateIdFor, waitForCaseSynced } from '../temporal-edge.js';
-import { toAuditEventView, toCaseSummaryView, toCaseView, type ViewContext } from '../views.js';
+import { toAuditEventView, toCaseView, type ViewContext } from '../views.js';
 
 const MAX_BACKDATE_MS = 365 * 24 * 60 * 60 * 1000;
 const CLOCK_SKEW_MS = 60_000;
@@ -95,15 +95,33 @@ export async function getVisibleCase(ctx: AppContext, caseId: string, actor: Act
   return row;
 }
 
-export async function loadCaseView(ctx: AppContext, row: CaseRow): Promise<CaseView> {
+/** Full Case views for a page of rows, with one query per table. */
+export async function loadCaseViews(ctx: AppContext, rows: CaseRow[]): Promise<CaseView[]> {
+  const ids = rows.map((r) => r.caseId);
   const [view, stageRows, taskRows, certificateRows, escalationRows] = await Promise.all([
     viewContext(ctx),
-    findStagesOfCase(ctx.db, row.caseId),
-    findTasksOfCases(ctx.db, [row.caseId]),
-    findCertificatesOfCase(ctx.db, row.caseId),
-    findEscalationsOfCase(ctx.db, row.caseId),
+    findStagesOfCases(ctx.db, ids),
+    findTasksOfCases(ctx.db, ids),
+    findCertificatesOfCases(ctx.db, ids),
+    findEscalationsOfCases(ctx.db, ids),
   ]);
-  return toCaseView(view, row, stageRows, taskRows, certificateRows, escalationRows);
+  const of = <T extends { caseId: string }>(list: T[], caseId: string) => list.filter((item) => item.caseId === caseId);
+  return rows.map((row) =>
+    toCaseView(
+      view,
+      row,
+      of(stageRows, row.caseId),
+      of(taskRows, row.caseId),
+      of(certificateRows, row.caseId),
+      of(escalationRows, row.caseId),
+    ),
+  );
+}
+
+export async function loadCaseView(ctx: AppContext, row: CaseRow): Promise<CaseView> {
+  const [view] = await loadCaseViews(ctx, [row]);
+  if (!view) throw new AppError('NOT_FOUND', `case ${row.caseId} not found`);
+  return view;
 }
 
 /** SPEC §4: a reviewer sees only its own department's tasks. */
@@ -218,7 +236,7 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
     '/v1/cases',
     {
       config: { access: readers },
-      schema: { tags: ['cases'], querystring: CaseListQuery, response: { 200: listOf(CaseSummaryView), ...errors } },
+      schema: { tags: ['cases'], querystring: CaseListQuery, response: { 200: listOf(CaseView), ...errors } },
     },
     async (request) => {
       const actor = actorOf(request);
@@ -230,11 +248,8 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
         limit: query.limit ?? 50,
         now: new Date(),
       });
-      const [view, taskRows] = await Promise.all([viewContext(ctx), findTasksOfCases(ctx.db, rows.map((r) => r.caseId))]);
-      return {
-        items: rows.map((row) => toCaseSummaryView(view, row, taskRows.filter((t) => t.caseId === row.caseId))),
-        nextCursor,
-      };
+      const views = await loadCaseViews(ctx, rows);
+      return { items: views.map((view) => scopeCaseView(view, actor)), nextCursor };
     },
   );
 

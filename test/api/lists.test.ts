@@ -56,9 +56,21 @@ describe('GET /v1/cases', () => {
     expect((await call(stack.app, 'GET', '/v1/cases?limit=201', coordinator)).statusCode).toBe(400);
   });
 
-  it('shows a reviewer only the cases with its department’s tasks', async () => {
+  it('shows a reviewer only the cases with its department’s tasks, and only those tasks', async () => {
     const eco = await stack.token({ role: 'reviewer', department: 'eco' });
-    expect(ids(await call(stack.app, 'GET', '/v1/cases', eco))).toEqual([caseIds[0]]);
+    const response = await call(stack.app, 'GET', '/v1/cases', eco);
+    expect(ids(response)).toEqual([caseIds[0]]);
+    const tasks = response.json().items[0].stages.flatMap((s: { tasks: { department: string }[] }) => s.tasks);
+    expect(tasks.map((t: { department: string }) => t.department)).toEqual(['eco']);
+  });
+
+  it('lists items in the full Case shape', async () => {
+    const [item] = (await call(stack.app, 'GET', `/v1/cases?q=${encodeURIComponent('列表 gov-building')}`, coordinator)).json().items;
+    expect(Object.keys(item)).toEqual(
+      expect.arrayContaining(['caseId', 'projectCode', 'applicant', 'materials', 'status', 'currentStage', 'awaiting', 'light', 'catalogVersion', 'acceptedAt', 'stages', 'escalations', 'certificates']),
+    );
+    expect(item.stages).toHaveLength(4);
+    expect(item.stages[0].tasks).toHaveLength(5);
   });
 });
 
