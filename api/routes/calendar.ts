@@ -263,14 +263,15 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): v
       const body = request.body as ScheduleBody;
       assertValidSchedule(year, body, ctx.timeZone);
       return withIdempotency(ctx.db, request, reply, async () => {
-
-        const { row, told } = await withCalendarPublicationLock(ctx.db, async (tx) => {
+        // Store first and commit (a short transaction), then tell the open cases. Two concurrent
+        // publications may reach a case in either order: the workflow keeps, per year, the
+        // higher version, so every case converges on what the table holds.
+        const { row, calendar } = await withCalendarPublicationLock(ctx.db, async (tx) => {
           const stored = await storeCalendarYear(tx, { year, ...body }, actor);
-          const calendar = await findPublishedSchedules(tx);
-          // Signals go out under the lock, so concurrent publications reach each case in order.
-          return { row: stored.row, told: await signalOpenCases(ctx, await findOpenCaseIds(tx), { calendar, year, actor }) };
+          return { row: stored.row, calendar: await findPublishedSchedules(tx) };
         });
         ctx.resetCalendar();
+        const told = await signalOpenCases(ctx, await findOpenCaseIds(ctx.db), { calendar, year, actor });
 
         const failed = told.filter((t) => t.outcome === 'failed').map((t) => t.caseId);
         if (failed.length > 0) {
