@@ -4,7 +4,7 @@
  *
  * The record is claimed before acting. The final answer is kept, a success or a refusal (4xx):
  * a repeat gets it again. An attempt that failed for a passing reason (5xx, 503, 429) releases
- * its claim so a retry can act. A claim left by a crashed process is taken over after a minute;
+ * its claim so a retry can act, keeping what it named (a new case's ID) for that retry. A claim left by a crashed process is taken over after a minute;
  * that is safe because every action below is itself idempotent on the key (case IDs and
  * workflow Update IDs are derived from it).
  */
@@ -34,15 +34,22 @@ export interface ActionResult {
   body: unknown;
 }
 
+/** What an action may keep on its claim across attempts. */
+export interface ClaimMemo {
+  /** the resource the first attempt named, if any */
+  resourceId: string | null;
+  remember(resourceId: string): Promise<void>;
+}
+
 export async function withIdempotency(
   db: Database,
   request: FastifyRequest,
   reply: FastifyReply,
-  action: (key: string | undefined) => Promise<ActionResult>,
+  action: (key: string | undefined, memo: ClaimMemo) => Promise<ActionResult>,
 ): Promise<unknown> {
   const key = idempotencyKeyOf(request);
   if (key === undefined) {
-    const result = await action(undefined);
+    const result = await action(undefined, { resourceId: null, remember: async () => {} });
     return reply.code(result.statusCode).send(result.body);
   }
   const subject = actorOf(request).sub;
@@ -51,6 +58,7 @@ export async function withIdempotency(
     .digest('hex');
   const where = and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
 
+  let resourceId: string | null = null;
   const claimed = await db
     .insert(idempotencyKeys)
     .values({ subject, key, requestHash })
@@ -73,21 +81,29 @@ export async function withIdempotency(
       .update(idempotencyKeys)
       .set({ createdAt: sql`now()` })
       .where(and(where, lt(idempotencyKeys.createdAt, new Date(Date.now() - STALE_CLAIM_MS))))
-      .returning({ key: idempotencyKeys.key });
+      .returning({ resourceId: idempotencyKeys.resourceId });
     if (takenOver.length === 0) {
       throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still being processed');
     }
+    resourceId = takenOver[0]?.resourceId ?? null;
   }
+  const memo: ClaimMemo = {
+    resourceId,
+    remember: async (id) => {
+      await db.update(idempotencyKeys).set({ resourceId: id }).where(where);
+    },
+  };
 
   let result: ActionResult;
   try {
-    result = await action(key);
+    result = await action(key, memo);
   } catch (error) {
     if (error instanceof AppError && error.statusCode < 500 && error.code !== 'RATE_LIMITED') {
       const body = { error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } };
       await db.update(idempotencyKeys).set({ statusCode: error.statusCode, response: body }).where(where);
     } else {
-      await db.delete(idempotencyKeys).where(where);
+      // Released, not forgotten: a retry takes the claim over at once and keeps its resource ID.
+      await db.update(idempotencyKeys).set({ createdAt: new Date(0) }).where(where);
     }
     throw error;
   }

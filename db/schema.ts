@@ -182,6 +182,8 @@ export const idempotencyKeys = pgTable(
     subject: text('subject').notNull(),
     key: text('key').notNull(),
     requestHash: char('request_hash', { length: 64 }).notNull(),
+    /** what the first attempt named (a case ID), so a retry after a failure names the same */
+    resourceId: text('resource_id'),
     statusCode: integer('status_code'),
     response: jsonb('response'),
     createdAt: instant('created_at').notNull().defaultNow(),

@@ -198,10 +198,13 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
           allowed: catalog.projectTypes.map((t) => t.code),
         });
       }
-      return withIdempotency(ctx.db, request, reply, async (key) => {
+      return withIdempotency(ctx.db, request, reply, async (key, memo) => {
         const calendar = await ctx.calendar();
+        // a retry names the case its first attempt named, even past midnight
+        const caseId = memo.resourceId ?? newCaseId(calendar.localDate(acceptedAtMs), actor.sub, key);
+        await memo.remember(caseId);
         const input: CaseStartInput = {
-          caseId: newCaseId(calendar.localDate(acceptedAtMs), actor.sub, key),
+          caseId,
           project: {
             projectCode: body.projectCode,
             projectName: body.projectName,

@@ -6,11 +6,13 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { buildApp } from '../../api/app.js';
 import { startUnstartedCases } from '../../api/sweeper.js';
 import { waitForCaseSynced } from '../../api/temporal-edge.js';
 import { connectDatabase } from '../../db/client.js';
 import { findCalendarYears, findCaseRow, getRules, insertCaseRow } from '../../db/queries.js';
+import { idempotencyKeys } from '../../db/schema.js';
 import { SEED_CATALOG } from '../../db/seed.js';
 import { resolveCasePlan } from '../../domain/catalog.js';
 import type { CaseStartInput } from '../../domain/case-types.js';
@@ -163,6 +165,14 @@ describe('dependencies down', () => {
     const other = await call(stack.app, 'POST', '/v1/cases', window, body);
     expect(other.statusCode).toBe(409);
     expect(other.json().error.code).toBe('CASE_ALREADY_OPEN');
+    // the released claim remembers the case the attempt named, so the retry names it again
+    // whatever the date (a derived ID would change at midnight)
+    const [claim] = await stack.database.db
+      .select()
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.key, headers['idempotency-key']));
+    expect(claim?.resourceId).toBe(other.json().error.details.caseId);
+    expect(claim?.statusCode).toBeNull();
     const retried = await call(stack.app, 'POST', '/v1/cases', window, body, headers);
     expect(retried.statusCode).toBe(201);
     expect(retried.json().caseId).toBe(other.json().error.details.caseId);
