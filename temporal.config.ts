@@ -13,9 +13,6 @@ export function caseWorkflowId(caseId: string): string {
 /** Search attribute set when a case starts (register it in the namespace: `ProjectCode` Keyword). */
 export const PROJECT_CODE_SEARCH_ATTRIBUTE = defineSearchAttributeKey('ProjectCode', SearchAttributeType.KEYWORD);
 
-/** The workflow type; a public contract (rename only with a versioning plan). */
-export const CASE_WORKFLOW_TYPE = 'caseWorkflow';
-
 /** Read-model writes: short, idempotent, retried until the database is back. */
 export const readModelActivityOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',

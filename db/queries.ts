@@ -114,10 +114,6 @@ export async function findUnstartedCases(db: Database, olderThan: Date): Promise
     .limit(100);
 }
 
-export async function deleteUnstartedCase(db: Database, caseId: string): Promise<void> {
-  await db.delete(cases).where(and(eq(cases.caseId, caseId), eq(cases.version, 0)));
-}
-
 export async function findCaseRow(db: Database, caseId: string): Promise<CaseRow | undefined> {
   const [row] = await db.select().from(cases).where(eq(cases.caseId, caseId));
   return row;
