@@ -140,7 +140,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   await app.register(rateLimit, {
-    global: true,
+    // applied below as the first app-level hook, so even refused (401) requests are counted
+    global: false,
     max: options.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: (request) => rateLimitKey(request, options.authJwtSecret),
@@ -167,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  app.addHook('onRequest', app.rateLimit());
   registerAuth(app, options.authJwtSecret);
   // The Idempotency-Key header is validated with the rest of the request (400), before any lookup (404).
   app.addHook('preValidation', async (request) => {

@@ -203,6 +203,15 @@ describe('rate limit', () => {
         junk.push((await call(limited.app, 'GET', '/v1/certificates/NO-SUCH', `junk.${i}.token`)).statusCode);
       }
       expect(junk).toEqual([404, 404, 404, 429]);
+      // refused requests count too: junk tokens on a protected route share the address's budget
+      const limitedAgain = await startStack({ rateLimitPerMinute: 3 });
+      try {
+        const refused = [];
+        for (let i = 0; i < 4; i += 1) refused.push((await call(limitedAgain.app, 'GET', '/v1/catalog', `junk.${i}.token`)).statusCode);
+        expect(refused).toEqual([401, 401, 401, 429]);
+      } finally {
+        await limitedAgain.close();
+      }
     } finally {
       await limited.close();
     }
