@@ -10,7 +10,7 @@ import type { Client } from '@temporalio/client';
 import { Ajv, type Options as AjvOptions } from 'ajv';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { WorkingCalendar } from '../domain/calendar.js';
-import { AppError, ERROR_STATUS } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
 import { isDatabaseUnavailable, type Database } from '../db/client.js';
 import { findCalendarYears } from '../db/queries.js';
 import { rateLimitKey, registerAuth } from './auth.js';
@@ -192,4 +192,3 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   return app;
 }
 
-export { ERROR_STATUS };

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createReadModelActivities } from '../activities/read-model.js';
 import type { Database } from '../db/client.js';
@@ -9,7 +9,8 @@ let bundle: Promise<WorkflowBundle> | undefined;
 
 /** The workflow bundle is built once per process (bundling takes seconds). */
 export function getWorkflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } as never });
+  // the bundler reports every module it packs at INFO: keep only what needs attention
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   return bundle;
 }
 

@@ -73,8 +73,16 @@ export function isTaskOpen(task: TaskState): boolean {
   return OPEN_TASK.has(task.status);
 }
 
+/** One calendar per published-schedules array (replaced, never mutated, when a year is published). */
+const calendars = new WeakMap<YearSchedule[], WorkingCalendar>();
+
 export function calendarOf(state: CaseState): WorkingCalendar {
-  return new WorkingCalendar(state.calendar, state.input.timeZone);
+  let calendar = calendars.get(state.calendar);
+  if (!calendar) {
+    calendar = new WorkingCalendar(state.calendar, state.input.timeZone);
+    calendars.set(state.calendar, calendar);
+  }
+  return calendar;
 }
 
 export function emit(state: CaseState, now: number, actor: Actor, type: string, data: Record<string, unknown>): void {

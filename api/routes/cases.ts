@@ -1,4 +1,3 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { createHash, randomBytes } from 'node:crypto';
 import { resolveCasePlan, STAGE_CODES, type StageCode } from '../../domain/catalog.js';

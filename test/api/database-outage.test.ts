@@ -8,14 +8,13 @@ import { NativeConnection } from '@temporalio/worker';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../activities/audit.js';
-import { buildApp } from '../../api/app.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { findAuditEvents, findTaskRow } from '../../db/queries.js';
 import { caseWorkflowId } from '../../temporal.config.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
 import { decideUpdate } from '../../workflows/case-workflow.js';
 import { findFreePort } from '../../scripts/lib/processes.js';
-import { call, caseBody, installQuietRuntime, requireInfrastructure, TEST_SECRET, TIME_ZONE } from '../support/stack.js';
+import { buildTestApp, call, caseBody, installQuietRuntime, requireInfrastructure, TEST_SECRET, TIME_ZONE } from '../support/stack.js';
 import { signToken } from '../../api/auth.js';
 
 /** A TCP proxy that can be cut (every connection dropped, new ones refused) and restored. */
@@ -49,7 +48,7 @@ let direct: DatabaseHandle;
 let viaProxy: DatabaseHandle;
 let proxy: ReturnType<typeof createProxy>;
 let close: () => Promise<void>;
-let app: Awaited<ReturnType<typeof buildApp>>;
+let app: Awaited<ReturnType<typeof buildTestApp>>;
 let client: Client;
 
 beforeAll(async () => {
@@ -70,13 +69,10 @@ beforeAll(async () => {
   const worker = await createCaseWorker({ connection: workerConnection, namespace: 'default', taskQueue, db: viaProxy.db, timeZone: TIME_ZONE });
   const running = worker.run();
   client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
-  app = await buildApp({
+  app = await buildTestApp({
     db: direct.db,
     temporal: client,
     taskQueue,
-    authJwtSecret: TEST_SECRET,
-    timeZone: TIME_ZONE,
-    rateLimitPerMinute: 1000,
     logLevel: 'silent',
   });
   close = async () => {

@@ -7,7 +7,6 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { buildApp } from '../../api/app.js';
 import { startUnstartedCases } from '../../api/sweeper.js';
 import { waitForCaseSynced } from '../../api/temporal-edge.js';
 import { connectDatabase } from '../../db/client.js';
@@ -24,8 +23,8 @@ import {
   newProjectCode,
   requireInfrastructure,
   startStack,
-  TEST_SECRET,
   TIME_ZONE,
+  buildTestApp,
   type Stack,
 } from '../support/stack.js';
 
@@ -82,14 +81,10 @@ describe('a request made while no worker is running', () => {
     const connection = await NativeConnection.connect({ address: temporalAddress });
     const taskQueue = `test-no-worker-${Date.now()}`;
     const client = new Client({ connection: await Connection.connect({ address: temporalAddress }) });
-    const app = await buildApp({
+    const app = await buildTestApp({
       db: database.db,
       temporal: client,
       taskQueue,
-      authJwtSecret: TEST_SECRET,
-      timeZone: TIME_ZONE,
-      rateLimitPerMinute: 1000,
-      logLevel: 'warn',
     });
     try {
       const pending = call(app, 'POST', '/v1/cases', window, caseBody());
@@ -116,13 +111,10 @@ describe('a request made while no worker is running', () => {
 describe('dependencies down', () => {
   it('answers 503 DEPENDENCY_UNAVAILABLE when the database is unreachable, and /readyz says so', async () => {
     const database = connectDatabase('postgres://postgres@127.0.0.1:1/none', { max: 1 });
-    const app = await buildApp({
+    const app = await buildTestApp({
       db: database.db,
       temporal: stack.client,
       taskQueue: stack.taskQueue,
-      authJwtSecret: TEST_SECRET,
-      timeZone: TIME_ZONE,
-      rateLimitPerMinute: 1000,
       logLevel: 'silent',
     });
     try {
@@ -142,15 +134,7 @@ describe('dependencies down', () => {
 
   it('answers 503 when Temporal is unreachable; a retry with the same Idempotency-Key opens that very case', async () => {
     const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-    const app = await buildApp({
-      db: stack.database.db,
-      temporal,
-      taskQueue: stack.taskQueue,
-      authJwtSecret: TEST_SECRET,
-      timeZone: TIME_ZONE,
-      rateLimitPerMinute: 1000,
-      logLevel: 'silent',
-    });
+    const app = await buildTestApp({ db: stack.database.db, temporal, taskQueue: stack.taskQueue, logLevel: 'silent' });
     const body = caseBody();
     const headers = { 'idempotency-key': `temporal-down-${Date.now()}` };
     try {

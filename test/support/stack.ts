@@ -8,7 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { randomInt, randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { buildApp } from '../../api/app.js';
+import { buildApp, type AppOptions } from '../../api/app.js';
 import { signToken, type TokenClaims } from '../../api/auth.js';
 import postgres from 'postgres';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
@@ -45,6 +45,13 @@ export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   Runtime.install({ logger: new DefaultLogger('WARN') });
   runtimeInstalled = true;
+}
+
+/** The app as tests build it: the test secret and zone, a generous rate limit, quiet logs. */
+export function buildTestApp(
+  parts: Pick<AppOptions, 'db' | 'temporal' | 'taskQueue'> & Partial<Pick<AppOptions, 'rateLimitPerMinute' | 'logLevel'>>,
+): Promise<FastifyInstance> {
+  return buildApp({ authJwtSecret: TEST_SECRET, timeZone: TIME_ZONE, rateLimitPerMinute: 1000, logLevel: 'warn', ...parts });
 }
 
 /**
@@ -88,14 +95,11 @@ export async function startStack(options: { freshDatabase?: boolean; rateLimitPe
   const running = worker.run();
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
-  const app = await buildApp({
+  const app = await buildTestApp({
     db: database.db,
     temporal: client,
     taskQueue,
-    authJwtSecret: TEST_SECRET,
-    timeZone: TIME_ZONE,
     rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
-    logLevel: 'warn',
   });
   return {
     app,
