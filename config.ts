@@ -21,6 +21,8 @@ export interface AppConfig {
     apiKey: string | undefined;
   };
   authJwtSecret: string;
+  /** longest token lifetime accepted (exp − iat), seconds */
+  authMaxTokenLifetimeSeconds: number;
   timeZone: string;
   rateLimitPerMinute: number;
   notifyWebhookUrl: string | undefined;
@@ -53,6 +55,20 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+
+/** Seconds, as `3600`, `90m`, `12h` or `30d`. */
+function duration(env: Env, name: string, fallbackSeconds: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallbackSeconds;
+  const match = /^(\d+)([smhd]?)$/.exec(raw);
+  const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1) : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1) {
+    throw new ConfigError(`${name} must be a duration such as 3600, 90m, 12h or 30d, got "${raw}"`);
+  }
+  return seconds;
+}
+
 function timeZone(env: Env): string {
   const zone = optional(env, 'APPROVAL_TIMEZONE') ?? 'Asia/Shanghai';
   try {
@@ -61,6 +77,18 @@ function timeZone(env: Env): string {
     throw new ConfigError(`APPROVAL_TIMEZONE "${zone}" is not an IANA time zone`);
   }
   return zone;
+}
+
+function temporalSettings(env: Env): Omit<AppConfig['temporal'], 'address'> {
+  return {
+    namespace: optional(env, 'TEMPORAL_NAMESPACE') ?? 'default',
+    taskQueue: optional(env, 'TEMPORAL_TASK_QUEUE') ?? 'parallel-approval',
+    tlsCertPath: optional(env, 'TEMPORAL_TLS_CERT'),
+    tlsKeyPath: optional(env, 'TEMPORAL_TLS_KEY'),
+    tlsCaPath: optional(env, 'TEMPORAL_TLS_CA'),
+    tlsServerName: optional(env, 'TEMPORAL_TLS_SERVER_NAME'),
+    apiKey: optional(env, 'TEMPORAL_API_KEY'),
+  };
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -74,15 +102,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 100),
     temporal: {
       address: optional(env, 'TEMPORAL_ADDRESS') ?? '127.0.0.1:7233',
-      namespace: optional(env, 'TEMPORAL_NAMESPACE') ?? 'default',
-      taskQueue: optional(env, 'TEMPORAL_TASK_QUEUE') ?? 'parallel-approval',
-      tlsCertPath: optional(env, 'TEMPORAL_TLS_CERT'),
-      tlsKeyPath: optional(env, 'TEMPORAL_TLS_KEY'),
-      tlsCaPath: optional(env, 'TEMPORAL_TLS_CA'),
-      tlsServerName: optional(env, 'TEMPORAL_TLS_SERVER_NAME'),
-      apiKey: optional(env, 'TEMPORAL_API_KEY'),
+      ...temporalSettings(env),
     },
     authJwtSecret: secret,
+    authMaxTokenLifetimeSeconds: duration(env, 'AUTH_MAX_TOKEN_LIFETIME', 30 * 86_400),
     timeZone: timeZone(env),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
     notifyWebhookUrl: optional(env, 'NOTIFY_WEBHOOK_URL'),
@@ -106,6 +129,9 @@ export interface LocalStackConfig {
   databaseUrl: string | undefined;
   pglitePort: number;
   authJwtSecret: string | undefined;
+  timeZone: string;
+  /** connection settings for scripts that talk to Temporal (the address is `temporalAddress` or the local dev server) */
+  temporal: Omit<AppConfig['temporal'], 'address'>;
 }
 
 export function loadLocalStackConfig(env: Env = process.env): LocalStackConfig {
@@ -119,5 +145,7 @@ export function loadLocalStackConfig(env: Env = process.env): LocalStackConfig {
     databaseUrl: optional(env, 'DATABASE_URL'),
     pglitePort: integer(env, 'PGLITE_PORT', 5433, 1, 65535),
     authJwtSecret: optional(env, 'AUTH_JWT_SECRET'),
+    timeZone: timeZone(env),
+    temporal: temporalSettings(env),
   };
 }

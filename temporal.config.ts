@@ -10,6 +10,11 @@ export function caseWorkflowId(caseId: string): string {
   return `case-${caseId}`;
 }
 
+/** The case a workflow ID names, or null for another workflow. */
+export function caseIdOfWorkflowId(workflowId: string): string | null {
+  return workflowId.startsWith('case-') ? workflowId.slice('case-'.length) : null;
+}
+
 /** Search attribute set when a case starts (register it in the namespace: `ProjectCode` Keyword). */
 export const PROJECT_CODE_SEARCH_ATTRIBUTE = defineSearchAttributeKey('ProjectCode', SearchAttributeType.KEYWORD);
 

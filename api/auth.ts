@@ -1,16 +1,23 @@
 /**
  * Bearer JWT authentication (HS256 only) and role checks, run in `onRequest` so that a caller
  * who may not use a route learns nothing about its body (401 → 403 come before 400).
+ *
+ * The token is verified once, first thing (jose), and its result kept on the request: the rate
+ * limit keys on the verified `sub`, the access check reads the actor. Claims are validated as
+ * SPEC §4 and §6.0 *Tokens* state: bounded text without control characters or lone surrogates,
+ * a known role and department, `iat` not ahead of the clock, `exp` within the configured lifetime.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ROLES, type Actor, type Role } from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
+import { codePointLength, hasControlCharacter, hasLoneSurrogate } from '../domain/text.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+    /** the bearer token's verification, done once in the first hook (null: no token sent) */
+    authentication: { actor: Actor } | { error: AppError } | null;
   }
   interface FastifyContextConfig {
     /** roles allowed on the route; `public` needs no token */
@@ -25,6 +32,19 @@ export interface TokenClaims {
   department?: string;
 }
 
+/** What a token's claims are checked against. */
+export interface TokenPolicy {
+  secret: string;
+  /** longest accepted `exp − iat` (or `exp − now` without `iat`), seconds */
+  maxLifetimeSeconds: number;
+  /** the departments of the current catalog (null: not known yet, the database is down) */
+  isDepartment(code: string): boolean | null;
+}
+
+/** `iat` may be this far ahead of our clock (clock skew), SPEC §6.0 */
+const IAT_SKEW_SECONDS = 60;
+const MAX_CLAIM_LENGTH = 200;
+
 function encodeSecret(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
@@ -38,12 +58,64 @@ export async function signToken(claims: TokenClaims, secret: string, expiresIn =
     .sign(encodeSecret(secret));
 }
 
-const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+/** Why a text claim is unacceptable, or null: 1–200 code points, no C0 controls, no lone surrogates. */
+function textClaimProblem(value: unknown): string | null {
+  if (typeof value !== 'string' || value.length === 0) return 'is missing';
+  if (codePointLength(value) > MAX_CLAIM_LENGTH) return `is longer than ${MAX_CLAIM_LENGTH} characters`;
+  if (hasControlCharacter(value)) return 'holds a control character';
+  if (hasLoneSurrogate(value)) return 'holds a lone surrogate';
+  return null;
+}
 
-export async function verifyToken(token: string, secret: string): Promise<Actor> {
+/**
+ * The actor a verified token's payload names, or a 401 saying which claim is wrong. Pure (the
+ * signature is checked before), so the rules can be tested claim by claim.
+ */
+export function actorFromClaims(
+  payload: Record<string, unknown>,
+  policy: Pick<TokenPolicy, 'maxLifetimeSeconds' | 'isDepartment'>,
+  nowSeconds: number,
+): Actor {
+  const refuse = (reason: string): never => {
+    throw new AppError('UNAUTHENTICATED', reason);
+  };
+  const { sub, name, role, department, iat, exp } = payload;
+  for (const [claim, value] of [['sub', sub], ['name', name]] as const) {
+    const problem = textClaimProblem(value);
+    if (problem) refuse(`the token's ${claim} claim ${problem}`);
+  }
+  if (!ROLES.includes(role as Role)) refuse('the token has an unknown role');
+  if (department !== undefined) {
+    const problem = textClaimProblem(department);
+    if (problem) refuse(`the token's department claim ${problem}`);
+    const known = policy.isDepartment(department as string);
+    if (known === null) throw new AppError('DEPENDENCY_UNAVAILABLE', 'the catalog cannot be read yet', { dependency: 'database' });
+    if (!known) refuse('the token names a department that does not exist');
+  }
+  if (role === 'reviewer' && department === undefined) refuse('a reviewer token needs a department claim');
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) refuse("the token's exp claim is missing or invalid");
+  if (iat !== undefined && (typeof iat !== 'number' || !Number.isFinite(iat))) refuse("the token's iat claim is invalid");
+  if (typeof iat === 'number' && iat > nowSeconds + IAT_SKEW_SECONDS) refuse('the token was issued in the future');
+  const issued = typeof iat === 'number' ? iat : nowSeconds;
+  if ((exp as number) - issued > policy.maxLifetimeSeconds) {
+    refuse(`the token lives longer than the ${policy.maxLifetimeSeconds} seconds this server accepts`);
+  }
+  return {
+    sub: sub as string,
+    name: name as string,
+    role: role as Role,
+    ...(department !== undefined ? { department: department as string } : {}),
+  };
+}
+
+export async function verifyToken(token: string, policy: TokenPolicy, nowMs = Date.now()): Promise<Actor> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, encodeSecret(secret), { algorithms: ['HS256'], requiredClaims: ['exp'] }));
+    ({ payload } = await jwtVerify(token, encodeSecret(policy.secret), {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp'],
+      currentDate: new Date(nowMs),
+    }));
   } catch (error) {
     const reason =
       error instanceof joseErrors.JWTExpired
@@ -55,59 +127,52 @@ export async function verifyToken(token: string, secret: string): Promise<Actor>
             : 'the token is not valid';
     throw new AppError('UNAUTHENTICATED', reason);
   }
-  const { sub, name, role, department } = payload;
-  if (!isNonEmptyString(sub) || !isNonEmptyString(name)) {
-    throw new AppError('UNAUTHENTICATED', 'the token lacks the sub or name claim');
-  }
-  if (!ROLES.includes(role as Role)) throw new AppError('UNAUTHENTICATED', 'the token has an unknown role');
-  if (role === 'reviewer' && !isNonEmptyString(department)) {
-    throw new AppError('UNAUTHENTICATED', 'a reviewer token needs a department claim');
-  }
-  return {
-    sub,
-    name,
-    role: role as Role,
-    ...(isNonEmptyString(department) ? { department } : {}),
-  };
+  return actorFromClaims(payload, policy, Math.floor(nowMs / 1000));
+}
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header === undefined) return null;
+  return header.match(/^Bearer\s+(\S+)\s*$/i)?.[1] ?? '';
+}
+
+/** The rate-limit key: the verified `sub`, else the caller's address (junk tokens buy no fresh budget). */
+export function rateLimitKey(request: FastifyRequest): string {
+  const authentication = request.authentication;
+  return authentication && 'actor' in authentication ? `sub:${authentication.actor.sub}` : `ip:${request.ip}`;
 }
 
 /**
- * The rate-limit key, computed before authentication: the `sub` of a correctly signed HS256
- * token, else the caller's IP, so junk or re-spelled tokens never buy a fresh budget.
+ * Registers the two auth hooks: verification (first of all hooks, so the rate limit can key on
+ * it) and the route's access check (after the rate limit).
  */
-export function rateLimitKey(request: FastifyRequest, secret: string): string {
-  const token = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-  const [header, payload, signature] = token?.split('.') ?? [];
-  if (header && payload && signature) {
-    const expected = createHmac('sha256', secret).update(`${header}.${payload}`).digest();
-    const given = Buffer.from(signature, 'base64url');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) {
-      try {
-        const alg = (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown }).alg;
-        const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
-        if (alg === 'HS256' && typeof sub === 'string') return `sub:${sub}`;
-      } catch {
-        // not JSON: fall back to the address
-      }
-    }
-  }
-  return `ip:${request.ip}`;
-}
-
-function bearerToken(request: FastifyRequest): string {
-  const header = request.headers.authorization;
-  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
-  if (!match?.[1]) throw new AppError('UNAUTHENTICATED', 'an Authorization: Bearer token is required');
-  return match[1];
-}
-
-export function registerAuth(app: FastifyInstance, secret: string): void {
+export function registerAuthentication(app: FastifyInstance, policy: TokenPolicy): void {
   app.decorateRequest('actor', null);
+  app.decorateRequest('authentication', null);
+  app.addHook('onRequest', async (request) => {
+    const token = bearerToken(request);
+    if (token === null) return;
+    if (token === '') {
+      request.authentication = { error: new AppError('UNAUTHENTICATED', 'an Authorization: Bearer token is required') };
+      return;
+    }
+    try {
+      request.authentication = { actor: await verifyToken(token, policy) };
+    } catch (error) {
+      request.authentication = { error: error instanceof AppError ? error : new AppError('UNAUTHENTICATED', 'the token is not valid') };
+    }
+  });
+}
+
+export function registerAccessCheck(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     // Unknown routes (404) and public ones need no token.
     if (access === undefined || access === 'public') return;
-    const actor = await verifyToken(bearerToken(request), secret);
+    const authentication = request.authentication;
+    if (!authentication) throw new AppError('UNAUTHENTICATED', 'an Authorization: Bearer token is required');
+    if ('error' in authentication) throw authentication.error;
+    const { actor } = authentication;
     request.actor = actor;
     if (actor.role !== 'admin' && !access.includes(actor.role as Role)) {
       throw new AppError('FORBIDDEN', `the ${actor.role} role may not use this route`);

@@ -2,22 +2,28 @@
  * Idempotency-Key (SPEC §4): scoped to the caller's `sub`; a repeat with the same body returns
  * the first response without acting again; the same key with another body is refused.
  *
- * The record is claimed before acting. The final answer is kept, a success or a refusal (4xx):
- * a repeat gets it again. An attempt that failed for a passing reason (5xx, 503, 429) releases
- * its claim so a retry can act, keeping what it named (a new case's ID) for that retry. A claim left by a crashed process is taken over after a minute;
- * that is safe because every action below is itself idempotent on the key (case IDs and
+ * The record is claimed before acting, by this API process (its instance ID). The final answer
+ * is kept, a success or a refusal (4xx): a repeat gets it again. An attempt that failed for a
+ * passing reason (5xx, 429, a faulted case) releases its claim so a retry can act, keeping what it
+ * named (a new case's ID). A claim whose owner has died (it stopped heartbeating in
+ * `api_instances`) is taken over at once by the retry, which carries the action out or, if it
+ * had taken effect, gets its result: every action is itself idempotent on the key (case IDs and
  * workflow Update IDs are derived from it).
  */
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../activities/audit.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { canonicalJson } from '../db/audit-chain.js';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import type { Database } from '../db/client.js';
-import { idempotencyKeys } from '../db/schema.js';
+import { apiInstances, idempotencyKeys } from '../db/schema.js';
 import { actorOf } from './auth.js';
 
-const STALE_CLAIM_MS = 60_000;
+/** A live process heartbeats this often; one silent for DEAD_AFTER_MS is taken for dead. */
+const HEARTBEAT_MS = 2_000;
+const DEAD_AFTER_MS = 6_000;
+/** Claims from before owners were recorded are taken over after this long, as they were then. */
+const OWNERLESS_STALE_MS = 60_000;
 
 export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const raw = request.headers['idempotency-key'];
@@ -41,75 +47,126 @@ export interface ClaimMemo {
   remember(resourceId: string): Promise<void>;
 }
 
-export async function withIdempotency(
-  db: Database,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  action: (key: string | undefined, memo: ClaimMemo) => Promise<ActionResult>,
-): Promise<unknown> {
-  const key = idempotencyKeyOf(request);
-  if (key === undefined) {
-    const result = await action(undefined, { resourceId: null, remember: async () => {} });
+/** Refusals that say nothing final about the request: a retry may act. */
+const PASSING_REFUSALS: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'CASE_FAULTED']);
+
+export interface IdempotencyStore {
+  instanceId: string;
+  /** Runs `action` once per (caller, key), answering repeats with the first answer. */
+  run(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    action: (key: string | undefined, memo: ClaimMemo) => Promise<ActionResult>,
+  ): Promise<unknown>;
+  /** Starts heartbeating this process (call once it serves requests). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createIdempotencyStore(db: Database, log: (error: unknown) => void = () => {}): IdempotencyStore {
+  const instanceId = randomUUID();
+  let timer: NodeJS.Timeout | undefined;
+
+  async function heartbeat(): Promise<void> {
+    await db
+      .insert(apiInstances)
+      .values({ instanceId })
+      .onConflictDoUpdate({ target: apiInstances.instanceId, set: { heartbeatAt: sql`now()` } });
+  }
+
+  async function run(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    action: (key: string | undefined, memo: ClaimMemo) => Promise<ActionResult>,
+  ): Promise<unknown> {
+    const key = idempotencyKeyOf(request);
+    if (key === undefined) {
+      const result = await action(undefined, { resourceId: null, remember: async () => {} });
+      return reply.code(result.statusCode).send(result.body);
+    }
+    const subject = actorOf(request).sub;
+    const requestHash = createHash('sha256')
+      .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
+      .digest('hex');
+    const where = and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
+
+    let resourceId: string | null = null;
+    const claimed = await db
+      .insert(idempotencyKeys)
+      .values({ subject, key, requestHash, owner: instanceId })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+    if (claimed.length === 0) {
+      const [existing] = await db.select().from(idempotencyKeys).where(where);
+      if (existing && existing.requestHash !== requestHash) {
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
+      }
+      if (existing && existing.statusCode !== null) {
+        reply.header('Idempotent-Replayed', 'true');
+        if (existing.statusCode >= 400) {
+          const { error } = existing.response as { error: { code: ErrorCode; message: string; details?: unknown } };
+          throw new AppError(error.code, error.message, error.details);
+        }
+        return reply.code(existing.statusCode).send(existing.response);
+      }
+      // Unfinished: take it over if its owner is gone (or it was released).
+      const takenOver = await db
+        .update(idempotencyKeys)
+        .set({ owner: instanceId, createdAt: sql`now()` })
+        .where(
+          and(
+            where,
+            sql`${idempotencyKeys.statusCode} is null`,
+            sql`case when ${idempotencyKeys.owner} is null
+                  then ${idempotencyKeys.createdAt} < now() - (${OWNERLESS_STALE_MS} * interval '1 millisecond')
+                  else not exists (select 1 from ${apiInstances} where ${apiInstances.instanceId} = ${idempotencyKeys.owner}
+                    and ${apiInstances.heartbeatAt} > now() - (${DEAD_AFTER_MS} * interval '1 millisecond'))
+                end`,
+          ),
+        )
+        .returning({ resourceId: idempotencyKeys.resourceId });
+      if (takenOver.length === 0) {
+        throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still being processed');
+      }
+      resourceId = takenOver[0]?.resourceId ?? null;
+    }
+    const memo: ClaimMemo = {
+      resourceId,
+      remember: async (id) => {
+        await db.update(idempotencyKeys).set({ resourceId: id }).where(where);
+      },
+    };
+
+    let result: ActionResult;
+    try {
+      result = await action(key, memo);
+    } catch (error) {
+      if (error instanceof AppError && error.statusCode < 500 && !PASSING_REFUSALS.has(error.code)) {
+        const body = { error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } };
+        await db.update(idempotencyKeys).set({ statusCode: error.statusCode, response: body }).where(where);
+      } else {
+        // Released, not forgotten: a retry takes the claim over at once and keeps its resource ID.
+        await db.update(idempotencyKeys).set({ owner: null, createdAt: new Date(0) }).where(where);
+      }
+      throw error;
+    }
+    await db.update(idempotencyKeys).set({ statusCode: result.statusCode, response: result.body }).where(where);
     return reply.code(result.statusCode).send(result.body);
   }
-  const subject = actorOf(request).sub;
-  const requestHash = createHash('sha256')
-    .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
-    .digest('hex');
-  const where = and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
 
-  let resourceId: string | null = null;
-  const claimed = await db
-    .insert(idempotencyKeys)
-    .values({ subject, key, requestHash })
-    .onConflictDoNothing()
-    .returning({ key: idempotencyKeys.key });
-  if (claimed.length === 0) {
-    const [existing] = await db.select().from(idempotencyKeys).where(where);
-    if (existing && existing.requestHash !== requestHash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
-    }
-    if (existing && existing.statusCode !== null) {
-      reply.header('Idempotent-Replayed', 'true');
-      if (existing.statusCode >= 400) {
-        const { error } = existing.response as { error: { code: ErrorCode; message: string; details?: unknown } };
-        throw new AppError(error.code, error.message, error.details);
-      }
-      return reply.code(existing.statusCode).send(existing.response);
-    }
-    const takenOver = await db
-      .update(idempotencyKeys)
-      .set({ createdAt: sql`now()` })
-      .where(and(where, lt(idempotencyKeys.createdAt, new Date(Date.now() - STALE_CLAIM_MS))))
-      .returning({ resourceId: idempotencyKeys.resourceId });
-    if (takenOver.length === 0) {
-      throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still being processed');
-    }
-    resourceId = takenOver[0]?.resourceId ?? null;
-  }
-  const memo: ClaimMemo = {
-    resourceId,
-    remember: async (id) => {
-      await db.update(idempotencyKeys).set({ resourceId: id }).where(where);
+  return {
+    instanceId,
+    run,
+    async start() {
+      if (timer) return;
+      await heartbeat().catch(log);
+      timer = setInterval(() => heartbeat().catch(log), HEARTBEAT_MS);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+      await db.delete(apiInstances).where(eq(apiInstances.instanceId, instanceId)).catch(log);
     },
   };
-
-  let result: ActionResult;
-  try {
-    result = await action(key, memo);
-  } catch (error) {
-    if (error instanceof AppError && error.statusCode < 500 && error.code !== 'RATE_LIMITED') {
-      const body = { error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } };
-      await db.update(idempotencyKeys).set({ statusCode: error.statusCode, response: body }).where(where);
-    } else {
-      // Released, not forgotten: a retry takes the claim over at once and keeps its resource ID.
-      await db.update(idempotencyKeys).set({ createdAt: new Date(0) }).where(where);
-    }
-    throw error;
-  }
-  await db
-    .update(idempotencyKeys)
-    .set({ statusCode: result.statusCode, response: result.body })
-    .where(where);
-  return reply.code(result.statusCode).send(result.body);
 }

@@ -5,6 +5,7 @@ import type { AppConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { buildConnectionOptions } from '../temporal.config.js';
 import { buildApp } from './app.js';
+import { sweepEndedWorkflows } from './recovery.js';
 import { startUnstartedCases } from './sweeper.js';
 
 const SWEEP_INTERVAL_MS = 30_000;
@@ -22,12 +23,21 @@ export async function runApi(config: AppConfig, db: Database): Promise<() => Pro
     rateLimitPerMinute: config.rateLimitPerMinute,
     logLevel: config.logLevel,
   });
+  // The first sweep of ended workflows looks at all of them, later ones at those ended since.
+  let endedSince: number | null = null;
   const sweeper = setInterval(() => {
     startUnstartedCases(db, temporal, config.temporal.taskQueue, SWEEP_INTERVAL_MS)
       .then((caseIds) => {
         if (caseIds.length > 0) app.log.info({ caseIds }, 'started the workflows of cases left unstarted');
       })
       .catch((error: unknown) => app.log.warn({ err: error }, 'sweep of unstarted cases failed'));
+    const sweepStartedAt = Date.now();
+    sweepEndedWorkflows(db, temporal, config.temporal.taskQueue, endedSince)
+      .then((caseIds) => {
+        endedSince = sweepStartedAt - SWEEP_INTERVAL_MS;
+        if (caseIds.length > 0) app.log.error({ caseIds }, 'case workflows ended while their cases were open: marked faulted for recovery');
+      })
+      .catch((error: unknown) => app.log.warn({ err: error }, 'sweep of ended workflows failed'));
   }, SWEEP_INTERVAL_MS);
   await app.listen({ port: config.port, host: config.host });
   return async () => {

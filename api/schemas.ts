@@ -60,9 +60,9 @@ export const OpenCaseBody = Type.Object(
     projectType: ShortText('a project type code from the catalog'),
     applicant: Applicant,
     location: Type.Optional(ShortText()),
-    totalInvestment: Type.Optional(Type.Number({ minimum: 0, description: 'yuan' })),
-    landArea: Type.Optional(Type.Number({ minimum: 0, description: 'm²' })),
-    floorArea: Type.Optional(Type.Number({ minimum: 0, description: 'm²' })),
+    totalInvestment: Type.Optional(Type.Number({ minimum: 0, maximum: 1e15, description: 'yuan' })),
+    landArea: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'm²' })),
+    floorArea: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'm²' })),
     materials: Type.Optional(Materials),
     acceptedAt: Type.Optional(
       Type.String({ pattern: ISO_INSTANT, description: 'admin only: a back-dated acceptance instant, ISO 8601 with offset' }),
@@ -200,6 +200,12 @@ export const CaseView = Type.Object({
   catalogVersion: Type.Integer(),
   acceptedAt: Instant,
   closedAt: Nullable(Instant),
+  fault: Nullable(
+    Type.Object(
+      { kind: Type.String(), message: Type.String(), at: Instant },
+      { description: 'the case is stopped until an administrator recovers it (POST /v1/admin/cases/{caseId}/recover)' },
+    ),
+  ),
   stages: Type.Array(StageView),
   escalations: Type.Array(EscalationView),
   certificates: Type.Array(CertificateView),
@@ -214,7 +220,7 @@ export const AuditEventView = Type.Object({
   type: Type.String(),
   at: Instant,
   actor: ActorView,
-  data: Type.Record(Type.String(), Type.Unknown()),
+  data: Nullable(Type.Record(Type.String(), Type.Unknown())),
   prevHash: Type.String(),
   hash: Type.String(),
 });

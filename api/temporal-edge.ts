@@ -27,21 +27,42 @@ import { caseWorkflow, syncedUpdate, type UpdateResult } from '../workflows/case
 const UPDATE_DEADLINE_MS = 30_000;
 const START_DEADLINE_MS = 10_000;
 
+/** gRPC status DEADLINE_EXCEEDED: Temporal answered, but the case did not in time. */
+const DEADLINE_EXCEEDED = 4;
+
+function grpcCodeOf(error: unknown): number | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
+ * A Temporal client error as the API answers it. A 503 names the dependency that is down and
+ * nothing more (no addresses, no driver messages).
+ */
 export function toAppError(error: unknown, closedCode: ErrorCode = 'CASE_CLOSED'): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause;
     if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
-      return new AppError(cause.type, cause.message);
+      return new AppError(cause.type, cause.message, cause.details?.[0]);
     }
     return new AppError('INTERNAL', 'the workflow could not apply the request');
   }
   if (error instanceof WorkflowNotFoundError) {
     return new AppError(closedCode, 'the case is closed and takes no further requests');
   }
-  return new AppError('DEPENDENCY_UNAVAILABLE', 'Temporal is unavailable', {
-    reason: error instanceof Error ? error.message : String(error),
-  });
+  if (grpcCodeOf(error) === DEADLINE_EXCEEDED) {
+    return new AppError(
+      'DEPENDENCY_UNAVAILABLE',
+      'the case did not answer in time: no worker is serving it, or the database it writes to is down; retry with the same Idempotency-Key',
+      { dependency: 'worker' },
+    );
+  }
+  return new AppError('DEPENDENCY_UNAVAILABLE', 'Temporal is unavailable', { dependency: 'temporal' });
 }
 
 /** A stable Update ID: a retried request with the same Idempotency-Key is applied once. */

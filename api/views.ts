@@ -59,12 +59,17 @@ export function toTaskView(ctx: ViewContext, row: TaskRow): TaskView {
     remainingWorkingDays: Math.max(0, total - used),
     light: taskLight(row, ctx.now),
     extension: row.extension
-      ? { ...row.extension, by: actorView(row.extension.by), at: instant(ctx, row.extension.at) }
+      ? {
+          workingDays: row.extension.workingDays,
+          reason: row.extensionReason ?? row.extension.reason ?? '',
+          by: actorView(row.extension.by),
+          at: instant(ctx, row.extension.at),
+        }
       : null,
     supplement: row.supplement
       ? {
-          opinion: row.supplement.opinion,
-          missingMaterials: row.supplement.missingMaterials,
+          opinion: row.supplementText?.opinion ?? row.supplement.opinion ?? '',
+          missingMaterials: row.supplementText?.missingMaterials ?? row.supplement.missingMaterials ?? [],
           requestedAt: instant(ctx, row.supplement.requestedAt),
           resubmittedAt: formatInstant(ctx, row.supplement.resubmittedAt),
           materials: row.supplement.materials ?? row.supplementMaterials ?? null,
@@ -73,8 +78,8 @@ export function toTaskView(ctx: ViewContext, row: TaskRow): TaskView {
     decision: row.decision
       ? {
           decision: row.decision.decision,
-          opinion: row.decision.opinion,
-          conditions: row.decision.conditions,
+          opinion: row.decisionText?.opinion ?? row.decision.opinion ?? null,
+          conditions: row.decisionText?.conditions ?? row.decision.conditions ?? [],
           by: actorView(row.decision.by),
           at: instant(ctx, row.decision.at),
         }
@@ -132,6 +137,7 @@ export function toCaseSummaryView(ctx: ViewContext, row: CaseRow, caseTasks: Tas
     catalogVersion: row.catalogVersion,
     acceptedAt: instant(ctx, row.acceptedAt),
     closedAt: formatInstant(ctx, row.closedAt),
+    fault: row.fault ? { kind: row.fault.kind, message: row.fault.message, at: instant(ctx, row.fault.atMs) } : null,
   };
 }
 
@@ -176,7 +182,8 @@ export interface AuditEventView {
   type: string;
   at: string;
   actor: Record<string, unknown>;
-  data: Record<string, unknown>;
+  /** null in a reviewer's view of an event about another department's task */
+  data: Record<string, unknown> | null;
   prevHash: string;
   hash: string;
 }

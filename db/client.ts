@@ -48,3 +48,13 @@ function isUnavailableCode(code: unknown): boolean {
     code === '57P03' // cannot_connect_now
   );
 }
+
+/** The SQLSTATE of a PostgreSQL error (drizzle wraps the driver's error), if there is one. */
+export function sqlStateOf(error: unknown): string | null {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}

@@ -20,6 +20,7 @@ import {
   tasks,
 } from './schema.js';
 import type { BoardCaseInput } from '../domain/supervision.js';
+import { budgetOf } from '../domain/budget.js';
 import { DEFAULT_CLOCK_RULES, DEFAULT_LADDER, DEFAULT_STALL_RULES, type ClockRules } from '../domain/case-types.js';
 
 export type CaseRow = typeof cases.$inferSelect;
@@ -42,6 +43,7 @@ export async function getRules(db: Database): Promise<Required<ClockRules>> {
     supplementLimitDays: rules.supplementLimitDays,
     ladder: { ...DEFAULT_LADDER, ...rules.ladder },
     stalled: { ...DEFAULT_STALL_RULES, ...rules.stalled },
+    budget: budgetOf(rules),
   };
 }
 
@@ -328,6 +330,7 @@ export async function findBoardInput(db: Database): Promise<BoardCaseInput[]> {
       projectName: cases.projectName,
       stage: cases.currentStage,
       rules: sql<ClockRules>`${cases.startInput}->'rules'`,
+      faulted: sql<boolean>`${cases.fault} is not null`,
     })
     .from(cases)
     .where(eq(cases.status, 'open'));
@@ -359,6 +362,7 @@ export async function findBoardInput(db: Database): Promise<BoardCaseInput[]> {
       })),
     openEscalationLevels: openEscalations.filter((e) => e.caseId === c.caseId).map((e) => e.level),
     ...(c.rules?.stalled ? { stalled: { ...DEFAULT_STALL_RULES, ...c.rules.stalled } } : {}),
+    faulted: c.faulted,
   }));
 }
 

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   char,
+  check,
   date,
   doublePrecision,
   index,
@@ -23,8 +24,11 @@ import type { HolidayRange } from '../domain/calendar.js';
 import type {
   Actor,
   Applicant,
+  CaseFault,
   CaseStartInput,
+  DecisionText,
   Material,
+  SupplementText,
   TaskDecision,
   TaskExtension,
   TaskSupplement,
@@ -76,10 +80,16 @@ export const cases = pgTable(
     startInput: jsonb('start_input').$type<CaseStartInput>().notNull(),
     /** last audit seq the workflow has written; 0 until the workflow's first write */
     version: integer('version').notNull().default(0),
+    /** set while the case is stopped by a fault an administrator must recover (SPEC §6.0) */
+    fault: jsonb('fault').$type<CaseFault | null>(),
     createdAt: instant('created_at').notNull().defaultNow(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
   (t) => [
+    // finite and within the API's bounds: the last line of defence against Infinity and NaN
+    check('cases_total_investment_finite', sql`${t.totalInvestment} between 0 and 1e15`),
+    check('cases_land_area_finite', sql`${t.landArea} between 0 and 1e12`),
+    check('cases_floor_area_finite', sql`${t.floorArea} between 0 and 1e12`),
     uniqueIndex('cases_one_open_per_project').on(t.projectCode).where(sql`${t.status} = 'open'`),
     index('cases_status_idx').on(t.status),
     index('cases_created_idx').on(t.createdAt, t.caseId),
@@ -128,10 +138,16 @@ export const tasks = pgTable(
     usedWorkingDays: integer('used_working_days').notNull().default(0),
     remainingWorkingDays: integer('remaining_working_days').notNull(),
     extension: jsonb('extension').$type<TaskExtension | null>(),
+    /** the extension's reason, from its extension_granted event */
+    extensionReason: text('extension_reason'),
     supplement: jsonb('supplement').$type<TaskSupplement | null>(),
+    /** the latest request's opinion and missing materials, from its supplement_requested event */
+    supplementText: jsonb('supplement_text').$type<SupplementText | null>(),
     /** the applicant's latest supplementary materials, written from the supplement_submitted event */
     supplementMaterials: jsonb('supplement_materials').$type<Material[] | null>(),
     decision: jsonb('decision').$type<TaskDecision | null>(),
+    /** the latest decision's opinion and conditions, from its event (the workflow keeps no text) */
+    decisionText: jsonb('decision_text').$type<DecisionText | null>(),
     pendingSince: instant('pending_since'),
     decidedAt: instant('decided_at'),
     lastEventAt: instant('last_event_at').notNull(),
@@ -184,6 +200,8 @@ export const idempotencyKeys = pgTable(
     requestHash: char('request_hash', { length: 64 }).notNull(),
     /** what the first attempt named (a case ID), so a retry after a failure names the same */
     resourceId: text('resource_id'),
+    /** the API process holding the claim (api_instances); a dead owner's claim is taken over at once */
+    owner: text('owner'),
     statusCode: integer('status_code'),
     response: jsonb('response'),
     createdAt: instant('created_at').notNull().defaultNow(),
@@ -263,3 +281,13 @@ export const calendarPublications = pgTable(
   },
   (t) => [primaryKey({ columns: [t.year, t.version] })],
 );
+
+/**
+ * Live API processes, each heartbeating every few seconds: an Idempotency-Key claim whose owner
+ * stopped heartbeating belongs to a process that died, and a retry takes it over at once.
+ */
+export const apiInstances = pgTable('api_instances', {
+  instanceId: text('instance_id').primaryKey(),
+  startedAt: instant('started_at').notNull().defaultNow(),
+  heartbeatAt: instant('heartbeat_at').notNull().defaultNow(),
+});

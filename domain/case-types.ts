@@ -3,6 +3,7 @@
  * the workflow are epoch milliseconds; the read model turns them into timestamps.
  */
 import type { Derivation, IsoDate, YearSchedule } from './calendar.js';
+import { DEFAULT_CASE_BUDGET, type CaseBudget } from './budget.js';
 import type { CasePlan, StageCode } from './catalog.js';
 
 export type Role = 'window' | 'reviewer' | 'coordinator' | 'admin';
@@ -40,28 +41,53 @@ export type TaskStatus =
 export type Awaiting = 'departments' | 'applicant' | null;
 export type DecisionKind = 'approve' | 'reject' | 'request_supplement' | 'deemed_consent';
 
+/*
+ * Free text (opinions, conditions, reasons, materials) never stays in workflow state: it crosses
+ * the workflow boundary once, in its audit event, and the read model keeps it. State holds the
+ * structure only, so its size (carried by every continue-as-new) stays bounded whatever users
+ * write. The optional text fields below exist only in states carried from before that rule.
+ */
+
 export interface TaskExtension {
   workingDays: number;
-  reason: string;
   by: Actor;
   at: number;
+  /** legacy: states carried from before text left workflow state */
+  reason?: string;
 }
 
 /** 补正: a request for supplementary materials, told all at once (一次性告知) */
 export interface TaskSupplement {
-  opinion: string;
-  missingMaterials: string[];
   requestedAt: number;
   resubmittedAt: number | null;
-  materials: Material[] | null;
+  /** legacy */
+  opinion?: string;
+  /** legacy */
+  missingMaterials?: string[];
+  /** legacy */
+  materials?: Material[] | null;
 }
 
 export interface TaskDecision {
   decision: DecisionKind;
-  opinion: string | null;
-  conditions: string[];
   by: Actor;
   at: number;
+  /** legacy */
+  opinion?: string | null;
+  /** legacy */
+  conditions?: string[];
+}
+
+/** The text of a decision as the read model keeps it (from its audit event). */
+export interface DecisionText {
+  opinion: string | null;
+  conditions: string[];
+}
+
+/** The text of a request for supplementary materials (from its audit event). */
+export interface SupplementText {
+  opinion: string;
+  missingMaterials: string[];
 }
 
 export interface ProjectInfo {
@@ -97,6 +123,8 @@ export interface ClockRules {
   /** absent in cases opened before the ladder existed */
   ladder?: EscalationLadder;
   stalled?: StallRules;
+  /** absent in cases opened before the budget existed (they get the default) */
+  budget?: CaseBudget;
 }
 export const DEFAULT_LADDER: EscalationLadder = { reminderOnYellow: true, level1OnRed: true, level2AfterWorkingDays: 3 };
 export const DEFAULT_STALL_RULES: StallRules = { noActivityWorkingDays: 5, applicantSilentWorkingDays: 10 };
@@ -104,6 +132,7 @@ export const DEFAULT_CLOCK_RULES: ClockRules = {
   supplementLimitDays: 20,
   ladder: DEFAULT_LADDER,
   stalled: DEFAULT_STALL_RULES,
+  budget: DEFAULT_CASE_BUDGET,
 };
 
 export type EscalationOrigin = 'auto' | 'coordinator';
@@ -113,15 +142,17 @@ export interface EscalationRecord {
   taskId: string | null;
   level: number;
   origin: EscalationOrigin;
-  reason: string;
   status: 'open' | 'resolved';
   openedAtMs: number;
   /** when the ladder called for it (automatic ones; earlier than openedAtMs when back-dated) */
   dueAtMs: number | null;
   openedBy: Actor;
   resolvedAtMs: number | null;
-  resolution: string | null;
   resolvedBy: Actor | null;
+  /** legacy (text lives in the escalation's events and the read model) */
+  reason?: string;
+  /** legacy */
+  resolution?: string | null;
 }
 
 export type NotificationKind = 'reminder' | 'escalation' | 'applicant_silent' | 'escalation_resolved';
@@ -195,6 +226,10 @@ export interface TaskState {
   lastEventAtMs: number;
   /** absent in tasks created before the ladder existed */
   alerts?: TaskAlerts;
+  /** UTF-8 bytes of text written about this task so far (its budget, SPEC §6.0); absent: 0 */
+  textBytes?: number;
+  /** requests for supplementary materials so far; absent: 0 */
+  supplementRounds?: number;
 }
 
 export interface StageState {
@@ -227,7 +262,41 @@ export interface CaseEvent {
   data: Record<string, unknown>;
 }
 
-/** What the read model needs to mirror a case after a batch of events. */
+/**
+ * One write of a case's read model (the `syncCase` activity's input): a batch of audit events
+ * and the rows they changed. A flush too large for one payload is split; every part carries the
+ * rows, so whichever lands last leaves them current. Bounded: rows hold no free text (it comes
+ * from the events), events are cut into parts well under Temporal's payload limit.
+ */
+export interface CaseSync {
+  caseId: string;
+  /** the seq of the last event in `events`: the version the read model reaches */
+  version: number;
+  events: CaseEvent[];
+  rows: {
+    case: { status: CaseStatus; currentStage: StageCode; awaiting: Awaiting; closedAtMs: number | null };
+    stages: StageState[];
+    tasks: TaskState[];
+    certificates: CertificateRecord[];
+    escalations: EscalationRecord[];
+  };
+  notifications: NotificationRecord[];
+}
+
+/**
+ * A case the engine had to stop: the database refused a write for a reason retrying cannot cure
+ * (a data error), or its workflow ended abnormally. Shown on the board until an administrator
+ * recovers the case (SPEC §6.0; README "Recovering a case").
+ */
+export interface CaseFault {
+  kind: 'data_error' | 'workflow_closed';
+  message: string;
+  /** the first audit seq that could not be written (data errors) */
+  seq: number | null;
+  atMs: number;
+}
+
+/** Legacy `syncCase` input, scheduled by workflow code from before CaseSync. */
 export interface CaseSnapshot {
   caseId: string;
   version: number;

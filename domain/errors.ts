@@ -31,12 +31,18 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 409,
   /** the same Idempotency-Key is being processed by another request right now */
   IDEMPOTENCY_KEY_IN_USE: 409,
+  /** the case stopped at a write the database refused, or its workflow ended: an administrator must recover it */
+  CASE_FAULTED: 409,
   /** the body is larger than 1 MiB */
   PAYLOAD_TOO_LARGE: 413,
   /** the body is not JSON */
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** the request would take the case past its size budget (SPEC §6.0 Case budget) */
+  CASE_BUDGET_EXCEEDED: 422,
   /** too many requests for this token or address */
   RATE_LIMITED: 429,
+  /** the request's headers are larger than the server accepts */
+  HEADERS_TOO_LARGE: 431,
   /** something unexpected; details are in the server log */
   INTERNAL: 500,
   /** Temporal or the database is unreachable */

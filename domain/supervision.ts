@@ -6,7 +6,7 @@ import { addDays, computeWorkingDaysOverdue, type WorkingCalendar } from './cale
 import type { StallRules } from './case-types.js';
 import { computeTaskLight, worstLight, type Light } from './light.js';
 
-export type BoardReason = 'overdue' | 'due_soon' | 'no_activity' | 'applicant_silent' | 'escalated';
+export type BoardReason = 'overdue' | 'due_soon' | 'no_activity' | 'applicant_silent' | 'escalated' | 'fault';
 
 export interface BoardTaskInput {
   taskId: string;
@@ -30,6 +30,8 @@ export interface BoardCaseInput {
   openEscalationLevels: number[];
   /** the stall rules the case was opened under (absent: the rules in force) */
   stalled?: StallRules;
+  /** stopped by a fault an administrator must recover */
+  faulted?: boolean;
 }
 
 export interface BoardTask {
@@ -94,6 +96,7 @@ export function buildBoard(cases: BoardCaseInput[], cal: WorkingCalendar, rules:
     const escalationLevel = Math.max(0, ...input.openEscalationLevels);
     const reasons = new Set<BoardReason>(assessed.flatMap((t) => t.reasons));
     if (escalationLevel > 0) reasons.add('escalated');
+    if (input.faulted) reasons.add('fault');
     // An open case with no open task in its current stage waits for the applicant's next
     // application: paused (SPEC §3 Light), not done.
     const light = assessed.length === 0 ? 'paused' : worstLight(assessed.map((t) => t.light));

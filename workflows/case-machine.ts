@@ -5,12 +5,12 @@
  *
  * Each transition appends audit events to `state.unflushed`; the workflow persists them.
  */
+import { decisionTextBytes } from '../domain/budget.js';
 import { computeDeadline, computeUsedWorkingDays, computeYellowFrom, type YearSchedule } from '../domain/calendar.js';
 import { STAGE_CODES, type StageCode } from '../domain/catalog.js';
 import type {
   Actor,
   Awaiting,
-  CaseSnapshot,
   CaseStartInput,
   CertificateRecord,
   Material,
@@ -18,8 +18,11 @@ import type {
   TaskState,
 } from '../domain/case-types.js';
 import { SYSTEM_ACTOR } from '../domain/case-types.js';
+import { utf8Length } from '../domain/text.js';
 import {
+  assertNotFaulted,
   assertOpen,
+  assertWithinBudget,
   calendarOf,
   emit,
   findTask,
@@ -98,6 +101,8 @@ export function createInitialState(input: CaseStartInput): CaseState {
     outbox: [],
     notificationSeq: 0,
     ladder: false,
+    materialsCount: input.materials.length,
+    fault: null,
   };
 }
 
@@ -113,6 +118,9 @@ export function openCase(state: CaseState): void {
     materialsCount: input.materials.length,
   });
   openStage(state, 0, input.materials, input.acceptedAtMs, input.openedBy);
+  // The stage-1 materials are in stage_opened now; carrying them in the input would re-send them
+  // with every continue-as-new.
+  state.input = { ...input, materials: [] };
 }
 
 function openStage(state: CaseState, index: number, materials: Material[], now: number, actor: Actor): void {
@@ -217,40 +225,34 @@ function assertDepartment(task: TaskState, actor: Actor): void {
 export function validateDecision(state: CaseState, input: DecisionInput): void {
   const task = findTask(state, input.taskId);
   assertDepartment(task, input.actor);
+  assertNotFaulted(state);
   // The task's own state first: the loser of a race with a rejection (which closes the case)
   // gets TASK_NOT_PENDING like the loser of a race with an approval. A closed case has no
   // pending task, so assertOpen only guards against that invariant breaking.
   if (task.status !== 'pending') refuse('TASK_NOT_PENDING', `task ${task.taskId} is ${task.status}`);
   assertOpen(state);
+  assertWithinBudget(state, 'taskTextBytes', task.textBytes ?? 0, decisionTextBytes(input));
+  if (input.decision === 'request_supplement') assertWithinBudget(state, 'supplementRounds', task.supplementRounds ?? 0, 1);
 }
 
 export function applyDecision(state: CaseState, input: DecisionInput, now: number, newCode: () => string): void {
   validateDecision(state, input);
   const task = findTask(state, input.taskId);
-  const decision = {
-    decision: input.decision,
-    opinion: input.opinion ?? null,
-    conditions: input.conditions ?? [],
-    by: input.actor,
-    at: now,
-  };
-  task.decision = decision;
+  const opinion = input.opinion ?? null;
+  const conditions = input.conditions ?? [];
+  task.decision = { decision: input.decision, by: input.actor, at: now };
+  task.textBytes = (task.textBytes ?? 0) + decisionTextBytes(input);
   task.lastEventAtMs = now;
   resolveAutoEscalations(state, task.taskId, now, input.actor, `department decided: ${input.decision}`);
   if (input.decision === 'request_supplement') {
     pauseClock(state, task, now);
     task.status = 'awaiting_supplement';
-    task.supplement = {
-      opinion: input.opinion ?? '',
-      missingMaterials: input.missingMaterials ?? [],
-      requestedAt: now,
-      resubmittedAt: null,
-      materials: null,
-    };
+    task.supplementRounds = (task.supplementRounds ?? 0) + 1;
+    task.supplement = { requestedAt: now, resubmittedAt: null };
     emit(state, now, input.actor, 'supplement_requested', {
       taskId: task.taskId,
-      opinion: task.supplement.opinion,
-      missingMaterials: task.supplement.missingMaterials,
+      opinion: opinion ?? '',
+      missingMaterials: input.missingMaterials ?? [],
       usedWorkingDays: task.usedBeforeRun,
       remainingWorkingDays: remainingDays(task),
     });
@@ -260,12 +262,12 @@ export function applyDecision(state: CaseState, input: DecisionInput, now: numbe
   emit(state, now, input.actor, 'task_decided', {
     taskId: task.taskId,
     decision: input.decision,
-    opinion: decision.opinion,
-    conditions: decision.conditions,
+    opinion,
+    conditions,
     usedWorkingDays: task.usedBeforeRun,
   });
   if (input.decision === 'approve') approveTask(state, task, now, newCode);
-  else rejectStage(state, task, now, input.actor);
+  else rejectStage(state, task, now, input.actor, opinion);
 }
 
 /** Stops the clock at a decision or pause: the days used so far are banked. */
@@ -319,14 +321,14 @@ function approveStage(state: CaseState, now: number): void {
   }
 }
 
-function rejectStage(state: CaseState, task: TaskState, now: number, actor: Actor): void {
+function rejectStage(state: CaseState, task: TaskState, now: number, actor: Actor, opinion: string | null): void {
   task.status = 'rejected';
   const stage = currentStage(state);
   cancelOpenTasks(state, stage.code, now);
   stage.status = 'rejected';
   stage.closedAtMs = now;
   emit(state, now, actor, 'stage_rejected', { stage: stage.code, taskId: task.taskId });
-  closeCase(state, 'rejected', now, actor, { taskId: task.taskId, opinion: task.decision?.opinion ?? null });
+  closeCase(state, 'rejected', now, actor, { taskId: task.taskId, opinion });
 }
 
 function cancelOpenTasks(state: CaseState, stage: StageCode, now: number): void {
@@ -354,10 +356,12 @@ function closeCase(
 
 export function validateSupplement(state: CaseState, input: SupplementInput): void {
   const task = findTask(state, input.taskId);
+  assertNotFaulted(state);
   assertOpen(state);
   if (task.status !== 'awaiting_supplement') {
     refuse('TASK_NOT_AWAITING_SUPPLEMENT', `task ${task.taskId} is ${task.status}`);
   }
+  assertWithinBudget(state, 'materials', state.materialsCount ?? 0, input.materials.length);
 }
 
 /** The applicant's supplementary materials restart the clock with the remaining days. */
@@ -365,11 +369,9 @@ export function applySupplement(state: CaseState, input: SupplementInput, now: n
   validateSupplement(state, input);
   const task = findTask(state, input.taskId);
   task.status = 'pending';
-  if (task.supplement) {
-    task.supplement.resubmittedAt = now;
-    // recorded in supplement_submitted only, like stage materials
-    task.supplement.materials = null;
-  }
+  // the materials themselves are recorded in supplement_submitted only, like stage materials
+  if (task.supplement) task.supplement = { requestedAt: task.supplement.requestedAt, resubmittedAt: now };
+  state.materialsCount = (state.materialsCount ?? 0) + input.materials.length;
   task.decision = null;
   startClock(state, task, now);
   emit(state, now, input.actor, 'supplement_submitted', {
@@ -382,18 +384,21 @@ export function applySupplement(state: CaseState, input: SupplementInput, now: n
 
 export function validateExtension(state: CaseState, input: ExtensionInput): void {
   const task = findTask(state, input.taskId);
+  assertNotFaulted(state);
   assertOpen(state);
   if (task.extension) refuse('EXTENSION_ALREADY_GRANTED', `task ${task.taskId} was already extended`);
   if (task.status !== 'pending' && task.status !== 'awaiting_supplement') {
     refuse('TASK_NOT_OPEN', `task ${task.taskId} is ${task.status}; only pending or paused tasks can be extended`);
   }
+  assertWithinBudget(state, 'taskTextBytes', task.textBytes ?? 0, utf8Length(input.reason));
 }
 
 /** 延长 (行政许可法 art. 42): once per task; a running clock's deadline moves at once. */
 export function applyExtension(state: CaseState, input: ExtensionInput, now: number): void {
   validateExtension(state, input);
   const task = findTask(state, input.taskId);
-  task.extension = { workingDays: input.workingDays, reason: input.reason, by: input.actor, at: now };
+  task.extension = { workingDays: input.workingDays, by: input.actor, at: now };
+  task.textBytes = (task.textBytes ?? 0) + utf8Length(input.reason);
   if (task.status === 'pending' && task.run) {
     const banked = task.usedBeforeRun;
     startClockFrom(state, task, task.run.fromMs, banked);
@@ -416,6 +421,7 @@ function startClockFrom(state: CaseState, task: TaskState, fromMs: number, banke
 }
 
 export function validateStageApplication(state: CaseState, input: StageApplicationInput): void {
+  assertNotFaulted(state);
   assertOpen(state);
   const index = STAGE_CODES.indexOf(input.stage);
   const current = currentStage(state);
@@ -429,15 +435,18 @@ export function validateStageApplication(state: CaseState, input: StageApplicati
         : `the case is not awaiting an application (stage ${current.code} is ${current.status})`,
     );
   }
+  assertWithinBudget(state, 'materials', state.materialsCount ?? 0, input.materials.length);
 }
 
 export function applyStageApplication(state: CaseState, input: StageApplicationInput, now: number): void {
   validateStageApplication(state, input);
+  state.materialsCount = (state.materialsCount ?? 0) + input.materials.length;
   emit(state, now, input.actor, 'stage_application_submitted', { stage: input.stage, materialsCount: input.materials.length });
   openStage(state, STAGE_CODES.indexOf(input.stage), input.materials, now, input.actor);
 }
 
 export function validateWithdraw(state: CaseState): void {
+  assertNotFaulted(state);
   assertOpen(state);
 }
 
@@ -518,7 +527,7 @@ export function fireTimer(state: CaseState, timer: DueTimer, now: number, newCod
     // dependants' clocks then, as if the engine had acted on time; older runs keep their history.
     const consentAt = state.ladder && task.run ? task.run.deadlineMs : timer.at;
     task.decidedAtMs = consentAt;
-    task.decision = { decision: 'deemed_consent', opinion: null, conditions: [], by: SYSTEM_ACTOR, at: consentAt };
+    task.decision = { decision: 'deemed_consent', by: SYSTEM_ACTOR, at: consentAt };
     task.lastEventAtMs = now;
     emit(state, now, SYSTEM_ACTOR, 'task_decided', {
       taskId: task.taskId,
@@ -551,19 +560,4 @@ export function currentStageCode(state: CaseState): StageCode {
     return state.stages[state.stageIndex + 1]?.code ?? stage.code;
   }
   return stage.code;
-}
-
-export function toSnapshot(state: CaseState): CaseSnapshot {
-  return {
-    caseId: state.input.caseId,
-    version: state.seq,
-    status: state.status,
-    currentStage: currentStageCode(state),
-    awaiting: computeAwaiting(state),
-    closedAtMs: state.closedAtMs,
-    stages: state.stages,
-    tasks: state.tasks,
-    certificates: state.certificates,
-    escalations: state.escalations ?? [],
-  };
 }

@@ -3,10 +3,12 @@
  * workflow sandbox: deterministic, no I/O.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
+import { budgetOf, checkBudget, describeExcess, type BudgetName } from '../domain/budget.js';
 import { WorkingCalendar, type YearSchedule } from '../domain/calendar.js';
 import type {
   Actor,
   CaseEvent,
+  CaseFault,
   CaseStartInput,
   CaseStatus,
   CertificateRecord,
@@ -43,6 +45,10 @@ export interface CaseState {
    * Update-ID dedup is per run): a retried request gets its first answer without acting again.
    */
   updateResults?: Record<string, { version: number; escalationId?: string }>;
+  /** materials received over the case's life (its budget); absent: counted from here on */
+  materialsCount?: number;
+  /** set when the read model refused a write for good: the case takes no requests until recovered */
+  fault?: CaseFault | null;
 }
 
 /** A moment at which the engine must act by itself, without anyone asking. */
@@ -63,8 +69,8 @@ export const TIMER_ORDER: Record<DueTimer['kind'], number> = {
 };
 
 /** A domain refusal; its type is the API error code. Thrown from update validators. */
-export function refuse(code: ErrorCode, message: string): never {
-  throw ApplicationFailure.create({ type: code, message, nonRetryable: true });
+export function refuse(code: ErrorCode, message: string, details?: unknown): never {
+  throw ApplicationFailure.create({ type: code, message, nonRetryable: true, ...(details !== undefined ? { details: [details] } : {}) });
 }
 
 const OPEN_TASK: ReadonlySet<string> = new Set(['blocked', 'pending', 'awaiting_supplement']);
@@ -98,4 +104,17 @@ export function findTask(state: CaseState, taskId: string): TaskState {
 
 export function assertOpen(state: CaseState): void {
   if (state.status !== 'open') refuse('CASE_CLOSED', `case ${state.input.caseId} is ${state.status}`);
+}
+
+/** A faulted case waits for an administrator (SPEC §6.0); nothing else may pile up behind it. */
+export function assertNotFaulted(state: CaseState): void {
+  if (state.fault) {
+    refuse('CASE_FAULTED', `case ${state.input.caseId} is stopped by a fault (${state.fault.message}); an administrator must recover it`);
+  }
+}
+
+/** Refuses (422 CASE_BUDGET_EXCEEDED) a request that would take the case past its budget. */
+export function assertWithinBudget(state: CaseState, name: BudgetName, used: number, requested: number): void {
+  const excess = checkBudget(budgetOf(state.input.rules), name, used, requested);
+  if (excess) refuse('CASE_BUDGET_EXCEEDED', describeExcess(excess), excess);
 }

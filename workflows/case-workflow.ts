@@ -10,6 +10,8 @@
  * so a moved deadline simply re-arms it.
  */
 import {
+  ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -26,7 +28,7 @@ import {
 } from '@temporalio/workflow';
 import type { createReadModelActivities } from '../activities/read-model.js';
 import { WorkingCalendar } from '../domain/calendar.js';
-import type { CaseStartInput } from '../domain/case-types.js';
+import type { Actor, CaseStartInput } from '../domain/case-types.js';
 import { readModelActivityOptions } from '../temporal.config.js';
 import {
   applyCalendarChange,
@@ -40,7 +42,6 @@ import {
   fireTimer,
   listTimers,
   openCase,
-  toSnapshot,
   validateDecision,
   validateExtension,
   validateStageApplication,
@@ -62,8 +63,17 @@ import {
   type EscalateInput,
   type ResolveEscalationInput,
 } from './escalations.js';
+import { assertOpen, emit } from './case-state.js';
+import { buildSyncs } from './sync.js';
 
-const { syncCase } = proxyActivities<ReturnType<typeof createReadModelActivities>>(readModelActivityOptions);
+const { syncCase, recordCaseFault } = proxyActivities<ReturnType<typeof createReadModelActivities>>(readModelActivityOptions);
+
+/** The read-model activity's refusal that retrying cannot cure (activities/read-model.ts). */
+export const DATA_ERROR = 'DATA_ERROR';
+
+function isDataError(error: unknown): error is ActivityFailure {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === DATA_ERROR;
+}
 
 /** Each update answers with the audit seq after which its effect is in the read model. */
 export interface UpdateResult {
@@ -83,6 +93,14 @@ export const escalateUpdate = defineUpdate<UpdateResult, [EscalateInput]>('escal
 export const resolveEscalationUpdate = defineUpdate<UpdateResult, [ResolveEscalationInput]>('resolveEscalation');
 /** Resolves once everything that has happened so far is in the read model. */
 export const syncedUpdate = defineUpdate<UpdateResult, []>('synced');
+/** An administrator, after repairing what made the database refuse a write, lets the case try again. */
+export const retryFaultUpdate = defineUpdate<UpdateResult, [{ actor: Actor }]>('retryFault');
+/** Sent to the run a reset started: records the reset in the case's own audit chain. */
+export const recordResetUpdate = defineUpdate<UpdateResult, [{ reason: string; actor: Actor; resetToEventId: number }]>('recordReset');
+
+function refuseUnlessAdmin(actor: Actor): void {
+  if (actor.role !== 'admin') throw ApplicationFailure.create({ type: 'FORBIDDEN', message: 'only an administrator may recover a case', nonRetryable: true });
+}
 export const calendarChangedSignal = defineSignal<[CalendarChangeInput]>('calendarChanged');
 export const stateQuery = defineQuery<CaseState>('state');
 
@@ -97,6 +115,8 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   const newCode = (): string => uuid4().replace(/-/g, '').slice(0, 12).toUpperCase();
   // The escalation ladder came after the first cases: histories recorded before it replay without it.
   if (!carried) state.ladder = patched('escalation-ladder');
+  // Runs since the case budget cut a large flush into several writes; older histories wrote one.
+  const boundedSync = patched('bounded-sync');
   /**
    * Before acting on a request, let every automatic action that is due happen first (a late
    * decision must not beat a deemed consent). Only runs that started with the ladder do this,
@@ -110,8 +130,16 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
 
   const settled = async (): Promise<UpdateResult> => {
     const version = state.seq;
-    await condition(() => state.persistedSeq >= version);
+    await condition(() => state.persistedSeq >= version || Boolean(state.fault));
+    if (state.persistedSeq < version) throwFaulted();
     return { version };
+  };
+  const throwFaulted = (): never => {
+    throw ApplicationFailure.create({
+      type: 'CASE_FAULTED',
+      message: `case ${state.input.caseId} is stopped by a fault (${state.fault?.message ?? 'unknown'}); an administrator must recover it`,
+      nonRetryable: true,
+    });
   };
 
   /** The first answer to this Update ID, if it was applied before (possibly in an earlier run). */
@@ -209,9 +237,36 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   );
   // Also delivered in the first activation, possibly before the case has opened: wait for that too.
   setHandler(syncedUpdate, async () => {
-    await condition(() => state.seq > 0 && state.persistedSeq >= state.seq);
+    await condition(() => (state.seq > 0 && state.persistedSeq >= state.seq) || Boolean(state.fault));
+    if (state.fault) throwFaulted();
     return { version: state.persistedSeq };
   });
+  setHandler(
+    retryFaultUpdate,
+    async () => {
+      state.fault = null;
+      return settled();
+    },
+    {
+      validator: ({ actor }) => {
+        refuseUnlessAdmin(actor);
+        if (!state.fault) throw ApplicationFailure.create({ type: 'CASE_FAULTED', message: 'the case has no fault to retry', nonRetryable: true });
+      },
+    },
+  );
+  setHandler(
+    recordResetUpdate,
+    async ({ reason, actor, resetToEventId }) => {
+      emit(state, Date.now(), actor, 'case_reset', { reason, resetToEventId });
+      return settled();
+    },
+    {
+      validator: ({ actor }) => {
+        refuseUnlessAdmin(actor);
+        assertOpen(state);
+      },
+    },
+  );
   setHandler(stateQuery, () => state);
 
   if (!carried) openCase(state);
@@ -227,12 +282,45 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
     applyCalendarChange(state, change, catchUp());
   });
 
+  /**
+   * Writes everything unflushed. A write the database refuses for good (a data error) stops the
+   * case with a fault instead of retrying forever: the events stay unflushed, the read model
+   * shows the fault, and requests are refused until an administrator recovers the case.
+   */
+  const flush = async (): Promise<void> => {
+    const events = state.unflushed.slice();
+    const notifications = state.outbox?.slice() ?? [];
+    const parts = buildSyncs(state, events, notifications);
+    const writes = boundedSync ? parts : [{ ...parts[0]!, events, version: events[events.length - 1]!.seq }];
+    for (const write of writes) {
+      try {
+        await syncCase(write);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        state.fault = {
+          kind: 'data_error',
+          message: error.cause instanceof ApplicationFailure ? error.cause.message : 'the database refused a write',
+          seq: write.events[0]?.seq ?? null,
+          atMs: Date.now(),
+        };
+        log.error('the read model refused a write; the case is stopped until an administrator recovers it', { fault: state.fault });
+        await recordCaseFault(state.input.caseId, state.fault);
+        return;
+      }
+      state.persistedSeq = write.version;
+      state.unflushed.splice(0, write.events.length);
+      if (write.notifications.length > 0) state.outbox?.splice(0, write.notifications.length);
+    }
+  };
+
   for (;;) {
+    if (state.fault) {
+      // Stopped: wait for an administrator's retry (a reset starts a new run instead).
+      await condition(() => !state.fault);
+      continue;
+    }
     if (state.unflushed.length > 0) {
-      const events = state.unflushed.splice(0);
-      const notifications = state.outbox?.splice(0) ?? [];
-      await syncCase({ ...toSnapshot(state), notifications }, events);
-      state.persistedSeq = events[events.length - 1]?.seq ?? state.persistedSeq;
+      await flush();
       continue;
     }
     const now = Date.now();

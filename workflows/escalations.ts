@@ -3,6 +3,7 @@
  * N working days late → level 2, a silent applicant → the window is told), coordinators'
  * escalations and resolutions, and the notification outbox. Runs in the workflow sandbox.
  */
+import { budgetOf } from '../domain/budget.js';
 import { computeDeadline } from '../domain/calendar.js';
 import {
   DEFAULT_LADDER,
@@ -16,7 +17,17 @@ import {
   type TaskAlerts,
   type TaskState,
 } from '../domain/case-types.js';
-import { assertOpen, calendarOf, emit, findTask, refuse, type CaseState, type DueTimer } from './case-state.js';
+import {
+  assertNotFaulted,
+  assertOpen,
+  assertWithinBudget,
+  calendarOf,
+  emit,
+  findTask,
+  refuse,
+  type CaseState,
+  type DueTimer,
+} from './case-state.js';
 
 export interface EscalateInput {
   taskId?: string;
@@ -72,13 +83,11 @@ function openEscalation(
     taskId: fields.taskId,
     level: fields.level,
     origin: fields.origin,
-    reason: fields.reason,
     status: 'open',
     openedAtMs: now,
     dueAtMs: fields.dueAtMs,
     openedBy: fields.actor,
     resolvedAtMs: null,
-    resolution: null,
     resolvedBy: null,
   };
   list.push(escalation);
@@ -88,7 +97,7 @@ function openEscalation(
     taskId: escalation.taskId,
     level: escalation.level,
     origin: escalation.origin,
-    reason: escalation.reason,
+    reason: fields.reason,
     ...(fields.dueAtMs !== null ? { dueAt: cal.formatInstant(fields.dueAtMs) } : {}),
   });
   const task = fields.taskId ? findTask(state, fields.taskId) : null;
@@ -105,8 +114,9 @@ function openEscalation(
 function resolve(state: CaseState, escalation: EscalationRecord, now: number, actor: Actor, resolution: string): void {
   escalation.status = 'resolved';
   escalation.resolvedAtMs = now;
-  escalation.resolution = resolution;
   escalation.resolvedBy = actor;
+  // the resolution's text is in escalation_resolved only (a legacy record may carry one)
+  if (escalation.resolution !== undefined) delete escalation.resolution;
   emit(state, now, actor, 'escalation_resolved', { escalationId: escalation.escalationId, resolution });
 }
 
@@ -131,7 +141,11 @@ export function validateEscalate(state: CaseState, input: EscalateInput): void {
     refuse('VALIDATION_FAILED', `escalation level must be 1, 2 or 3, not ${input.level}`);
   }
   if (input.taskId !== undefined) findTask(state, input.taskId);
+  assertNotFaulted(state);
   assertOpen(state);
+  const all = escalationsOf(state);
+  assertWithinBudget(state, 'openEscalations', all.filter((e) => e.status === 'open').length, 1);
+  assertWithinBudget(state, 'totalEscalations', all.length, 1);
 }
 
 /** A coordinator raises a case or one of its tasks (level 3 by default). */
@@ -150,6 +164,7 @@ export function applyEscalate(state: CaseState, input: EscalateInput, now: numbe
 export function validateResolveEscalation(state: CaseState, input: ResolveEscalationInput): void {
   const escalation = escalationsOf(state).find((e) => e.escalationId === input.escalationId);
   if (!escalation) refuse('NOT_FOUND', `escalation ${input.escalationId} not found`);
+  assertNotFaulted(state);
   if (escalation.status !== 'open') refuse('ESCALATION_ALREADY_RESOLVED', `escalation ${input.escalationId} is resolved`);
 }
 
@@ -192,6 +207,12 @@ export function listLadderTimers(state: CaseState): DueTimer[] {
   return timers;
 }
 
+function hasEscalationRoom(state: CaseState): boolean {
+  const budget = budgetOf(state.input.rules);
+  const all = escalationsOf(state);
+  return all.length < budget.totalEscalations && all.filter((e) => e.status === 'open').length < budget.openEscalations;
+}
+
 function hasOpenAuto(state: CaseState, taskId: string, level: number): boolean {
   return escalationsOf(state).some((e) => e.taskId === taskId && e.origin === 'auto' && e.level === level && e.status === 'open');
 }
@@ -221,6 +242,8 @@ export function fireLadderTimer(state: CaseState, timer: DueTimer, now: number):
       if (level === 1) alerts.level1For = task.run?.deadlineMs ?? null;
       else alerts.level2For = task.run?.deadlineMs ?? null;
       if (hasOpenAuto(state, task.taskId, level)) return;
+      // A timer cannot be refused: past the case's escalation budget the ladder opens no more.
+      if (!hasEscalationRoom(state)) return;
       const reason =
         level === 1
           ? `超过承诺时限（${task.run?.dueDate ?? ''}）未办结`
@@ -237,7 +260,7 @@ export function fireLadderTimer(state: CaseState, timer: DueTimer, now: number):
         audience: 'window',
         department: task.department,
         message: `申请人逾期未补正：${task.itemName}（${task.taskId}），请督促申请人补正材料`,
-        data: { missingMaterials: task.supplement?.missingMaterials ?? [] },
+        data: { requestedAt: cal.formatInstant(task.supplement?.requestedAt ?? timer.at) },
       });
       return;
     }

@@ -23,7 +23,6 @@ import { calendarChangedSignal } from '../../workflows/case-workflow.js';
 import type { AppContext } from '../app.js';
 import { parseInstant } from '../instants.js';
 import { actorOf } from '../auth.js';
-import { withIdempotency } from '../idempotency.js';
 import { DerivationView, ErrorResponse, ISO_INSTANT, ShortText } from '../schemas.js';
 import { waitForCaseSynced } from '../temporal-edge.js';
 
@@ -262,7 +261,7 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): v
       const { year } = request.params as Static<typeof YearParams>;
       const body = request.body as ScheduleBody;
       assertValidSchedule(year, body, ctx.timeZone);
-      return withIdempotency(ctx.db, request, reply, async () => {
+      return ctx.idempotency.run(request, reply, async () => {
         // Store first and commit (a short transaction), then tell the open cases. Two concurrent
         // publications may reach a case in either order: the workflow keeps, per year, the
         // higher version, so every case converges on what the table holds.

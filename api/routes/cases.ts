@@ -23,9 +23,9 @@ import {
 import { calendarChangedSignal, submitStageApplicationUpdate, withdrawUpdate } from '../../workflows/case-workflow.js';
 import type { YearSchedule } from '../../domain/calendar.js';
 import type { AppContext } from '../app.js';
+import { isReviewer, scopeCaseView, scopeEvent } from '../access.js';
 import { actorOf } from '../auth.js';
 import { parseInstant } from '../instants.js';
-import { withIdempotency } from '../idempotency.js';
 import {
   AuditEventView,
   CaseIdParams,
@@ -123,16 +123,6 @@ export async function loadCaseView(ctx: AppContext, row: CaseRow): Promise<CaseV
   return view;
 }
 
-/** SPEC §4: a reviewer sees only its own department's tasks. */
-function scopeCaseView(view: CaseView, actor: Actor): CaseView {
-  if (actor.role !== 'reviewer') return view;
-  return {
-    ...view,
-    stages: view.stages.map((stage) => ({ ...stage, tasks: stage.tasks.filter((t) => t.department === actor.department) })),
-    escalations: view.escalations.filter((e) => e.taskId === null || view.stages.some((s) => s.tasks.some((t) => t.taskId === e.taskId && t.department === actor.department))),
-  };
-}
-
 async function reloadCaseView(ctx: AppContext, caseId: string): Promise<CaseView> {
   const row = await findCaseRow(ctx.db, caseId);
   if (!row) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
@@ -141,19 +131,6 @@ async function reloadCaseView(ctx: AppContext, caseId: string): Promise<CaseView
 
 const readers = ['window', 'reviewer', 'coordinator'] as const;
 
-/** Events about the case as a whole: every reader of the case sees them, whichever task they name. */
-const CASE_LEVEL_EVENTS: ReadonlySet<string> = new Set([
-  'case_opened',
-  'stage_opened',
-  'stage_application_submitted',
-  'stage_approved',
-  'stage_rejected',
-  'case_completed',
-  'case_rejected',
-  'case_withdrawn',
-  'certificate_issued',
-  'calendar_applied',
-]);
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
 export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -197,7 +174,7 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
           allowed: catalog.projectTypes.map((t) => t.code),
         });
       }
-      return withIdempotency(ctx.db, request, reply, async (key, memo) => {
+      return ctx.idempotency.run(request, reply, async (key, memo) => {
         const calendar = await ctx.calendar();
         // a retry names the case its first attempt named, even past midnight
         const caseId = memo.resourceId ?? newCaseId(calendar.localDate(acceptedAtMs), actor.sub, key);
@@ -284,18 +261,14 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
       const actor = actorOf(request);
       await getVisibleCase(ctx, caseId, actor);
       const events = (await findAuditEvents(ctx.db, caseId)).map(toAuditEventView);
-      if (actor.role !== 'reviewer') return { items: events, nextCursor: null };
-      // A reviewer sees the case's own history and its department's tasks, not other departments'
-      // work. (Its filtered list cannot be checked as a chain; coordinators see the whole chain.)
+      if (!isReviewer(actor)) return { items: events, nextCursor: null };
+      // A reviewer sees the whole chain, with other departments' task events emptied (SPEC §6.0).
       const [taskRows, escalationRows] = await Promise.all([findTasksOfCases(ctx.db, [caseId]), findEscalationsOfCase(ctx.db, caseId)]);
-      const foreign = new Set(taskRows.filter((t) => t.department !== actor.department).map((t) => t.taskId));
-      const taskOfEscalation = new Map(escalationRows.map((e) => [e.escalationId, e.taskId]));
-      const visible = events.filter((event) => {
-        if (CASE_LEVEL_EVENTS.has(event.type)) return true;
-        const taskId = event.data.taskId ?? taskOfEscalation.get(String(event.data.escalationId));
-        return typeof taskId !== 'string' || !foreign.has(taskId);
-      });
-      return { items: visible, nextCursor: null };
+      const context = {
+        departmentOfTask: new Map(taskRows.map((t) => [t.taskId, t.department])),
+        taskOfEscalation: new Map(escalationRows.map((e) => [e.escalationId, e.taskId])),
+      };
+      return { items: events.map((event) => scopeEvent(event, actor, context)), nextCursor: null };
     },
   );
 
@@ -317,7 +290,7 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
       const { materials } = request.body as { materials: import('../../domain/case-types.js').Material[] };
       await getVisibleCase(ctx, caseId, actor);
       if (!STAGE_CODES.includes(stage as StageCode)) throw new AppError('NOT_FOUND', `no stage ${stage}`);
-      return withIdempotency(ctx.db, request, reply, async (key) => {
+      return ctx.idempotency.run(request, reply, async (key) => {
         await updateCase(
           ctx.temporal,
           caseId,
@@ -341,7 +314,7 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
       const { caseId } = request.params as { caseId: string };
       const { reason } = request.body as { reason: string };
       await getVisibleCase(ctx, caseId, actor);
-      return withIdempotency(ctx.db, request, reply, async (key) => {
+      return ctx.idempotency.run(request, reply, async (key) => {
         await updateCase(ctx.temporal, caseId, withdrawUpdate, [{ reason, actor }], { updateId: updateIdFor(actor.sub, key) });
         return { statusCode: 200, body: await reloadCaseView(ctx, caseId) };
       });

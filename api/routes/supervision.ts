@@ -10,7 +10,6 @@ import { toNotificationView } from '../../worker/notification-deliverer.js';
 import { escalateUpdate, resolveEscalationUpdate } from '../../workflows/case-workflow.js';
 import type { AppContext } from '../app.js';
 import { actorOf } from '../auth.js';
-import { withIdempotency } from '../idempotency.js';
 import {
   BoardView,
   CaseIdParams,
@@ -66,7 +65,7 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
         const task = await findTaskRow(ctx.db, body.taskId);
         if (!task || task.caseId !== caseId) throw new AppError('NOT_FOUND', `task ${body.taskId} not found in case ${caseId}`);
       }
-      return withIdempotency(ctx.db, request, reply, async (key) => {
+      return ctx.idempotency.run(request, reply, async (key) => {
         const result = await updateCase(
           ctx.temporal,
           caseId,
@@ -101,7 +100,7 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
       if (!escalation || escalation.caseId !== caseId) {
         throw new AppError('NOT_FOUND', `escalation ${escalationId} not found in case ${caseId}`);
       }
-      return withIdempotency(ctx.db, request, reply, async (key) => {
+      return ctx.idempotency.run(request, reply, async (key) => {
         if (escalation.status === 'resolved') {
           throw new AppError('ESCALATION_ALREADY_RESOLVED', `escalation ${escalationId} is resolved`);
         }

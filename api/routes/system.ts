@@ -34,21 +34,28 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: AppContext): voi
       config: { access: 'public' },
       schema: { tags: ['system'], security: [], response: { 200: Health, 503: ErrorResponse } },
     },
-    async () => {
+    async (request) => {
       const checks: Record<string, string> = {};
-      const failures: string[] = [];
+      const down: string[] = [];
       await Promise.all([
         withTimeout(ctx.db.execute(sql`select 1`), 'the database').then(
           () => (checks.database = 'ok'),
-          (error: Error) => failures.push(`database: ${error.message}`),
+          (error: unknown) => {
+            request.log.warn({ err: error }, 'readiness: the database is unavailable');
+            down.push('database');
+          },
         ),
         withTimeout(ctx.temporal.workflowService.getSystemInfo({}), 'Temporal').then(
           () => (checks.temporal = 'ok'),
-          (error: Error) => failures.push(`temporal: ${error.message}`),
+          (error: unknown) => {
+            request.log.warn({ err: error }, 'readiness: Temporal is unavailable');
+            down.push('temporal');
+          },
         ),
       ]);
-      if (failures.length > 0) {
-        throw new AppError('DEPENDENCY_UNAVAILABLE', 'not ready', { failures });
+      if (down.length > 0) {
+        // the dependencies only: addresses and driver messages go to the log
+        throw new AppError('DEPENDENCY_UNAVAILABLE', `not ready: ${down.join(' and ')} unavailable`, { dependency: down.join(',') });
       }
       return { status: 'ready', checks };
     },

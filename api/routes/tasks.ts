@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { budgetOf, checkBudget, decisionTextBytes, describeExcess } from '../../domain/budget.js';
 import type { Material } from '../../domain/case-types.js';
 import { AppError } from '../../domain/errors.js';
 import { findTaskRow, findTasks } from '../../db/queries.js';
 import { decideUpdate, grantExtensionUpdate, submitSupplementUpdate } from '../../workflows/case-workflow.js';
 import type { AppContext } from '../app.js';
 import { actorOf } from '../auth.js';
-import { withIdempotency } from '../idempotency.js';
 import {
   DecisionBody,
   ErrorResponse,
@@ -37,10 +37,10 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
   async function getTaskOfCase(request: FastifyRequest) {
     const actor = actorOf(request);
     const { caseId, taskId } = request.params as { caseId: string; taskId: string };
-    await getVisibleCase(ctx, caseId, actor);
+    const caseRow = await getVisibleCase(ctx, caseId, actor);
     const task = await findTaskRow(ctx.db, taskId);
     if (!task || task.caseId !== caseId) throw new AppError('NOT_FOUND', `task ${taskId} not found in case ${caseId}`);
-    return { actor, caseId, taskId };
+    return { actor, caseId, taskId, task, caseRow };
   }
 
   async function taskView(taskId: string): Promise<TaskView> {
@@ -92,9 +92,13 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
       },
     },
     async (request, reply) => {
-      const { actor, caseId, taskId } = await getTaskOfCase(request);
-      return withIdempotency(ctx.db, request, reply, async (key) => {
-        const body = request.body as DecisionBody;
+      const { actor, caseId, taskId, task, caseRow } = await getTaskOfCase(request);
+      const body = request.body as DecisionBody;
+      // A text that could never fit the task's budget is refused here, so it never travels to the
+      // workflow (422 comes last: only for a task the read model shows pending, else the 409 wins).
+      const excess = checkBudget(budgetOf(caseRow.startInput.rules), 'taskTextBytes', 0, decisionTextBytes(body));
+      return ctx.idempotency.run(request, reply, async (key) => {
+        if (excess && task.status === 'pending') throw new AppError('CASE_BUDGET_EXCEEDED', describeExcess(excess), excess);
         await updateCase(
           ctx.temporal,
           caseId,
@@ -130,7 +134,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
     },
     async (request, reply) => {
       const { actor, caseId, taskId } = await getTaskOfCase(request);
-      return withIdempotency(ctx.db, request, reply, async (key) => {
+      return ctx.idempotency.run(request, reply, async (key) => {
         const { materials } = request.body as { materials: Material[] };
         await updateCase(ctx.temporal, caseId, submitSupplementUpdate, [{ taskId, materials, actor }], {
           updateId: updateIdFor(actor.sub, key),
@@ -155,7 +159,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
     },
     async (request, reply) => {
       const { actor, caseId, taskId } = await getTaskOfCase(request);
-      return withIdempotency(ctx.db, request, reply, async (key) => {
+      return ctx.idempotency.run(request, reply, async (key) => {
         const { workingDays, reason } = request.body as { workingDays: number; reason: string };
         await updateCase(
           ctx.temporal,

@@ -7,7 +7,7 @@ import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../activities/audit.js';
+import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../db/audit-chain.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { findAuditEvents, findTaskRow } from '../../db/queries.js';
 import { caseWorkflowId } from '../../temporal.config.js';

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../activities/audit.js';
+import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../db/audit-chain.js';
 import { call, caseBody, startStack, TEST_SECRET, type Stack } from '../support/stack.js';
 
 let stack: Stack;

@@ -286,8 +286,15 @@ describe('department scoping', () => {
       decision: 'approve',
       opinion: '内部意见',
     });
-    const ecoEvents = (await http('GET', `/v1/cases/${caseId}/events`, await reviewer('eco'))).json.items as { data: { opinion?: string } }[];
-    expect(ecoEvents.some((e) => e.data.opinion === '内部意见')).toBe(false);
+    type EventJson = { seq: number; type: string; data: { opinion?: string; taskId?: string } | null; hash: string; prevHash: string };
+    const ecoEvents = (await http('GET', `/v1/cases/${caseId}/events`, await reviewer('eco'))).json.items as EventJson[];
+    const allEvents = (await http('GET', `/v1/cases/${caseId}/events`, window)).json.items as EventJson[];
+    // the whole chain, linked; the drc decision is there with its data withheld
+    expect(ecoEvents.map((e) => [e.seq, e.hash, e.prevHash])).toEqual(allEvents.map((e) => [e.seq, e.hash, e.prevHash]));
+    expect(ecoEvents.some((e) => e.data?.opinion === '内部意见')).toBe(false);
+    const drcDecision = allEvents.find((e) => e.type === 'task_decided' && e.data?.opinion === '内部意见')!;
+    expect(ecoEvents.find((e) => e.seq === drcDecision.seq)?.data).toBeNull();
+    expect(ecoEvents.filter((e) => e.type === 'task_started' && e.data !== null).map((e) => e.data?.taskId)).toEqual([eia.taskId]);
 
     const inbox = await http('GET', '/v1/tasks?status=pending', await reviewer('eco'));
     expect(inbox.status).toBe(200);

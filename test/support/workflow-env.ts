@@ -15,7 +15,7 @@ import type * as protoModule from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { expect } from 'vitest';
-import { GENESIS_HASH, sha256Hex } from '../../activities/audit.js';
+import { GENESIS_HASH, sha256Hex } from '../../db/audit-chain.js';
 import { createReadModelActivities } from '../../activities/read-model.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { findAuditEvents, findCaseRow, findTaskRow, insertCaseRow } from '../../db/queries.js';

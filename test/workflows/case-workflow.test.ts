@@ -288,7 +288,10 @@ describe('rejection', () => {
       eia: 'rejected',
       'heritage-survey': 'cancelled',
     });
-    expect(taskOf(final, 'eia').decision).toMatchObject({ decision: 'reject', opinion: '选址位于水源保护区' });
+    expect(taskOf(final, 'eia').decision).toMatchObject({ decision: 'reject' });
+    // the opinion never sits in workflow state: it is in its event and the read model
+    expect(taskOf(final, 'eia').decision).not.toHaveProperty('opinion');
+    expect((await readTaskRow(t, taskIdOf(opened, 'eia'))).decisionText).toEqual({ opinion: '选址位于水源保护区', conditions: [] });
 
     expect(await readCaseRow(t, opened.caseId)).toMatchObject({ status: 'rejected', awaiting: null });
     for (const task of final.tasks) expect((await readTaskRow(t, task.taskId)).status).toBe(task.status);
@@ -349,15 +352,12 @@ describe('supplementary materials (补正)', () => {
 
     const task = taskOf(await getState(opened), 'land-site-review');
     expect(task).toMatchObject({ status: 'awaiting_supplement', usedBeforeRun: 2 });
-    expect(task.supplement).toMatchObject({
-      opinion: '请补正材料',
-      missingMaterials: ['用地红线图', '土地权属证明'],
-      requestedAt,
-      resubmittedAt: null,
-    });
+    expect(task.supplement).toEqual({ requestedAt, resubmittedAt: null });
+    expect(task.supplementRounds).toBe(1);
     const row = await readTaskRow(t, task.taskId);
     expect(row).toMatchObject({ status: 'awaiting_supplement', usedWorkingDays: 2 });
-    expect(row.supplement).toMatchObject({ missingMaterials: ['用地红线图', '土地权属证明'], requestedAt });
+    expect(row.supplement).toMatchObject({ requestedAt, resubmittedAt: null });
+    expect(row.supplementText).toEqual({ opinion: '请补正材料', missingMaterials: ['用地红线图', '土地权属证明'] });
     expect(await auditEventsOfType(opened, 'supplement_requested')).toEqual([
       expect.objectContaining({ data: expect.objectContaining({ usedWorkingDays: 2, remainingWorkingDays: 8 }) as unknown }),
     ]);
@@ -455,13 +455,8 @@ describe('deemed consent (超时默许)', () => {
     const endOfDueDay = t.calendar.startOfDay(addDays(deadline.dueDate, 1));
     expect(endOfDueDay).toBe(deadline.deadlineMs + 1);
     expect(task).toMatchObject({ status: 'approved', usedBeforeRun: 10, decidedAtMs: deadline.deadlineMs });
-    expect(task.decision).toEqual({
-      decision: 'deemed_consent',
-      opinion: null,
-      conditions: [],
-      by: SYSTEM_ACTOR,
-      at: deadline.deadlineMs,
-    });
+    expect(task.decision).toEqual({ decision: 'deemed_consent', by: SYSTEM_ACTOR, at: deadline.deadlineMs });
+    expect((await readTaskRow(t, task.taskId)).decisionText).toEqual({ opinion: null, conditions: [] });
     // Only heritage-survey had deemed consent: the others keep waiting for their reviewers.
     expect(taskOf(await getState(opened), 'project-approval').status).toBe('pending');
 
@@ -509,12 +504,14 @@ describe('extension (延长)', () => {
 
     const dueDate = t.calendar.addWorkingDays(t.calendar.nextWorkingDayAfter(before.dueDate), 3);
     const task = taskOf(await getState(opened), 'eia');
-    expect(task.extension).toMatchObject({ workingDays: 3, reason: '需组织专家论证', by: COORDINATOR });
+    expect(task.extension).toMatchObject({ workingDays: 3, by: COORDINATOR });
+    expect((await readTaskRow(t, task.taskId)).extensionReason).toBe('需组织专家论证');
     expect(task.run).toMatchObject({ fromMs: before.fromMs, startDate: before.startDate, workingDays: 23, dueDate });
     expect(await readTaskRow(t, task.taskId)).toMatchObject({
       dueDate,
       deadline: new Date(t.calendar.endOfDay(dueDate)),
-      extension: { workingDays: 3, reason: '需组织专家论证' },
+      extension: { workingDays: 3 },
+      extensionReason: '需组织专家论证',
     });
     expect(await auditEventsOfType(opened, 'extension_granted')).toEqual([
       expect.objectContaining({ data: { taskId: task.taskId, workingDays: 3, reason: '需组织专家论证', dueDate } }),

@@ -124,9 +124,18 @@ async function escalationRowsOf(opened: OpenedCase, taskId?: string) {
     .sort((a, b) => numberOf(a.escalationId) - numberOf(b.escalationId));
 }
 
+/** The workflow's escalations with their texts from the read model (text never stays in workflow state). */
 async function escalationsOf(opened: OpenedCase, taskId?: string): Promise<EscalationRecord[]> {
   const all = (await getState(opened)).escalations ?? [];
-  return all.filter((e) => taskId === undefined || e.taskId === taskId);
+  const rows = new Map((await findEscalationsOfCase(t.database.db, opened.caseId)).map((row) => [row.escalationId, row]));
+  return all
+    .filter((e) => taskId === undefined || e.taskId === taskId)
+    .map((e) => {
+      expect(e).not.toHaveProperty('reason');
+      expect(e).not.toHaveProperty('resolution');
+      const row = rows.get(e.escalationId);
+      return { ...e, reason: row?.reason ?? '', resolution: row?.resolution ?? null };
+    });
 }
 
 async function lightOf(opened: OpenedCase, itemCode: string): Promise<string> {
@@ -419,7 +428,7 @@ describe('re-arming when the deadline moves', () => {
         taskId,
         audience: 'window',
         department: 'drc',
-        data: { missingMaterials: ['可行性研究报告'] },
+        data: { requestedAt: iso(requestedAt) },
         createdAt: new Date(silent?.atMs ?? 0),
       }),
     ]);
@@ -565,11 +574,14 @@ describe('coordinators’ escalations', () => {
     const final = await opened.handle.result();
 
     expect(final.status).toBe('withdrawn');
-    expect(final.escalations?.map((e) => [e.level, e.status, e.resolution, e.resolvedBy])).toEqual([
-      [3, 'resolved', 'case withdrawn', SYSTEM_ACTOR],
-      [2, 'resolved', 'case withdrawn', SYSTEM_ACTOR],
+    expect(final.escalations?.map((e) => [e.level, e.status, e.resolvedBy])).toEqual([
+      [3, 'resolved', SYSTEM_ACTOR],
+      [2, 'resolved', SYSTEM_ACTOR],
     ]);
-    expect((await escalationRowsOf(opened)).map((e) => e.status)).toEqual(['resolved', 'resolved']);
+    expect((await escalationRowsOf(opened)).map((e) => [e.status, e.resolution])).toEqual([
+      ['resolved', 'case withdrawn'],
+      ['resolved', 'case withdrawn'],
+    ]);
     // The workflow has finished: Temporal refuses (the API answers CASE_CLOSED) …
     const eventsBefore = (await auditOf(opened)).length;
     await expect(escalate(opened)).rejects.toBeInstanceOf(WorkflowNotFoundError);

@@ -1,0 +1,10 @@
+/** Where a helper script finds the services: the configured ones, or the local stack's. */
+import type { LocalStackConfig } from '../../config.js';
+
+export function localDatabaseUrl(stack: LocalStackConfig): string {
+  return stack.databaseUrl ?? `postgres://postgres@127.0.0.1:${stack.pglitePort}/postgres`;
+}
+
+export function localTemporalAddress(stack: LocalStackConfig): string {
+  return stack.temporalAddress ?? `127.0.0.1:${stack.temporalPort}`;
+}

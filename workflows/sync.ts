@@ -1,0 +1,99 @@
+/**
+ * What a flush writes to the read model: the events since the last write and the rows they
+ * changed, cut into parts small enough to be safe Temporal payloads. Runs in the workflow
+ * sandbox: deterministic.
+ *
+ * The events name what they change (a task, an escalation, a certificate; a stage or the whole
+ * case for stage and closing events), so the rows to write are read off them: a transition that
+ * changes a row also records it.
+ */
+import type { CaseEvent, CaseSync, NotificationRecord, TaskState } from '../domain/case-types.js';
+import { jsonBytes } from '../domain/text.js';
+import { computeAwaiting, currentStageCode } from './case-machine.js';
+import type { CaseState } from './case-state.js';
+
+/**
+ * Events per write are cut at this many bytes of JSON, far below Temporal's 2 MB payload limit.
+ * One event is never cut: the largest (a stage application with 100 materials of maximal text)
+ * stays under 1 MiB, the API's body limit.
+ */
+export const MAX_SYNC_EVENT_BYTES = 256 * 1024;
+
+/** Events about a whole stage: every task of that stage may have changed. */
+const STAGE_EVENTS: ReadonlySet<string> = new Set(['stage_opened', 'stage_approved', 'stage_rejected', 'stage_application_submitted']);
+/** Events after which every row of the case is written again. */
+const CASE_EVENTS: ReadonlySet<string> = new Set(['case_completed', 'case_rejected', 'case_withdrawn', 'case_reset']);
+
+interface Touched {
+  all: boolean;
+  stages: Set<string>;
+  tasks: Set<string>;
+  escalations: Set<string>;
+  certificates: Set<string>;
+}
+
+function touchedBy(events: CaseEvent[]): Touched {
+  const touched: Touched = { all: false, stages: new Set(), tasks: new Set(), escalations: new Set(), certificates: new Set() };
+  for (const { type, data } of events) {
+    if (CASE_EVENTS.has(type)) touched.all = true;
+    if (STAGE_EVENTS.has(type) && typeof data.stage === 'string') touched.stages.add(data.stage);
+    if (typeof data.taskId === 'string') touched.tasks.add(data.taskId);
+    if (Array.isArray(data.tasks)) {
+      for (const entry of data.tasks as { taskId?: unknown }[]) if (typeof entry?.taskId === 'string') touched.tasks.add(entry.taskId);
+    }
+    if (typeof data.escalationId === 'string') touched.escalations.add(data.escalationId);
+    if (type === 'certificate_issued' && typeof data.number === 'string') touched.certificates.add(data.number);
+  }
+  return touched;
+}
+
+function rowsOf(state: CaseState, events: CaseEvent[]): CaseSync['rows'] {
+  const touched = touchedBy(events);
+  const isTouchedTask = (task: TaskState) => touched.all || touched.tasks.has(task.taskId) || touched.stages.has(task.stage);
+  return {
+    case: {
+      status: state.status,
+      currentStage: currentStageCode(state),
+      awaiting: computeAwaiting(state),
+      closedAtMs: state.closedAtMs,
+    },
+    stages: touched.all || touched.stages.size > 0 ? state.stages : [],
+    tasks: state.tasks.filter(isTouchedTask),
+    certificates: state.certificates.filter((c) => touched.all || touched.certificates.has(c.number)),
+    escalations: (state.escalations ?? []).filter((e) => touched.all || touched.escalations.has(e.escalationId)),
+  };
+}
+
+/** Consecutive runs of events, each under `maxBytes` of JSON unless a single event is larger. */
+export function splitEvents(events: CaseEvent[], maxBytes: number): CaseEvent[][] {
+  const parts: CaseEvent[][] = [];
+  let part: CaseEvent[] = [];
+  let size = 0;
+  for (const event of events) {
+    const bytes = jsonBytes(event);
+    if (part.length > 0 && size + bytes > maxBytes) {
+      parts.push(part);
+      part = [];
+      size = 0;
+    }
+    part.push(event);
+    size += bytes;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
+/**
+ * The writes that bring the read model up to `events` (all unflushed, in order). The rows are
+ * the same in every part; notifications go with the first.
+ */
+export function buildSyncs(state: CaseState, events: CaseEvent[], notifications: NotificationRecord[]): CaseSync[] {
+  const rows = rowsOf(state, events);
+  return splitEvents(events, MAX_SYNC_EVENT_BYTES).map((part, index) => ({
+    caseId: state.input.caseId,
+    version: part[part.length - 1]?.seq ?? state.seq,
+    events: part,
+    rows,
+    notifications: index === 0 ? notifications : [],
+  }));
+}
