@@ -13,7 +13,7 @@
  * Also the sweep that finds workflows which ended abnormally and marks their cases faulted.
  */
 import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import Long from 'long';
 import { randomUUID } from 'node:crypto';
@@ -147,6 +147,9 @@ async function resetCase(deps: RecoveryDependencies, caseId: string, reason: str
     reason: `${actor.sub}: ${reason}`.slice(0, 1000),
     workflowTaskFinishEventId: Long.fromNumber(point),
     requestId: randomUUID(),
+    // Signals (calendar publications) are applied again; updates are not: none accepted after the
+    // reset point was answered with success, and one of them may be what stopped the case.
+    resetReapplyExcludeTypes: [proto.temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE],
   }) as Promise<temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse>;
   const { runId } = await reset;
   if (!runId) throw new AppError('INTERNAL', 'Temporal did not start a new run');

@@ -94,6 +94,13 @@ export async function getVisibleCase(ctx: AppContext, caseId: string, actor: Act
   return row;
 }
 
+/** A case stopped by a fault takes no commands until an administrator recovers it. */
+export function assertCaseNotFaulted(row: CaseRow): void {
+  if (row.fault) {
+    throw new AppError('CASE_FAULTED', `case ${row.caseId} is stopped by a fault (${row.fault.message}); an administrator must recover it`);
+  }
+}
+
 /** Full Case views for a page of rows, with one query per table. */
 export async function loadCaseViews(ctx: AppContext, rows: CaseRow[]): Promise<CaseView[]> {
   const ids = rows.map((r) => r.caseId);
@@ -288,9 +295,10 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
       const actor = actorOf(request);
       const { caseId, stage } = request.params as { caseId: string; stage: string };
       const { materials } = request.body as { materials: import('../../domain/case-types.js').Material[] };
-      await getVisibleCase(ctx, caseId, actor);
+      const row = await getVisibleCase(ctx, caseId, actor);
       if (!STAGE_CODES.includes(stage as StageCode)) throw new AppError('NOT_FOUND', `no stage ${stage}`);
       return ctx.idempotency.run(request, reply, async (key) => {
+        assertCaseNotFaulted(row);
         await updateCase(
           ctx.temporal,
           caseId,
@@ -313,8 +321,9 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
       const actor = actorOf(request);
       const { caseId } = request.params as { caseId: string };
       const { reason } = request.body as { reason: string };
-      await getVisibleCase(ctx, caseId, actor);
+      const row = await getVisibleCase(ctx, caseId, actor);
       return ctx.idempotency.run(request, reply, async (key) => {
+        assertCaseNotFaulted(row);
         await updateCase(ctx.temporal, caseId, withdrawUpdate, [{ reason, actor }], { updateId: updateIdFor(actor.sub, key) });
         return { statusCode: 200, body: await reloadCaseView(ctx, caseId) };
       });

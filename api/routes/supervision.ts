@@ -27,7 +27,7 @@ import {
 } from '../schemas.js';
 import { updateCase, updateIdFor } from '../temporal-edge.js';
 import { toEscalationView } from '../views.js';
-import { getVisibleCase, viewContext } from './cases.js';
+import { assertCaseNotFaulted, getVisibleCase, viewContext } from './cases.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
@@ -60,12 +60,13 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
       const actor = actorOf(request);
       const { caseId } = request.params as { caseId: string };
       const body = request.body as { reason: string; taskId?: string; level?: number };
-      await getVisibleCase(ctx, caseId, actor);
+      const caseRow = await getVisibleCase(ctx, caseId, actor);
       if (body.taskId !== undefined) {
         const task = await findTaskRow(ctx.db, body.taskId);
         if (!task || task.caseId !== caseId) throw new AppError('NOT_FOUND', `task ${body.taskId} not found in case ${caseId}`);
       }
       return ctx.idempotency.run(request, reply, async (key) => {
+        assertCaseNotFaulted(caseRow);
         const result = await updateCase(
           ctx.temporal,
           caseId,
@@ -95,12 +96,13 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
       const actor = actorOf(request);
       const { caseId, escalationId } = request.params as { caseId: string; escalationId: string };
       const { resolution } = request.body as { resolution: string };
-      await getVisibleCase(ctx, caseId, actor);
+      const caseRow = await getVisibleCase(ctx, caseId, actor);
       const escalation = await findEscalation(ctx.db, escalationId);
       if (!escalation || escalation.caseId !== caseId) {
         throw new AppError('NOT_FOUND', `escalation ${escalationId} not found in case ${caseId}`);
       }
       return ctx.idempotency.run(request, reply, async (key) => {
+        assertCaseNotFaulted(caseRow);
         if (escalation.status === 'resolved') {
           throw new AppError('ESCALATION_ALREADY_RESOLVED', `escalation ${escalationId} is resolved`);
         }

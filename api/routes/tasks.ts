@@ -18,7 +18,7 @@ import {
 } from '../schemas.js';
 import { updateCase, updateIdFor } from '../temporal-edge.js';
 import { toTaskView } from '../views.js';
-import { getVisibleCase, viewContext } from './cases.js';
+import { assertCaseNotFaulted, getVisibleCase, viewContext } from './cases.js';
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
@@ -98,6 +98,7 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
       // workflow (422 comes last: only for a task the read model shows pending, else the 409 wins).
       const excess = checkBudget(budgetOf(caseRow.startInput.rules), 'taskTextBytes', 0, decisionTextBytes(body));
       return ctx.idempotency.run(request, reply, async (key) => {
+        assertCaseNotFaulted(caseRow);
         if (excess && task.status === 'pending') throw new AppError('CASE_BUDGET_EXCEEDED', describeExcess(excess), excess);
         await updateCase(
           ctx.temporal,
@@ -133,8 +134,9 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
       },
     },
     async (request, reply) => {
-      const { actor, caseId, taskId } = await getTaskOfCase(request);
+      const { actor, caseId, taskId, caseRow } = await getTaskOfCase(request);
       return ctx.idempotency.run(request, reply, async (key) => {
+        assertCaseNotFaulted(caseRow);
         const { materials } = request.body as { materials: Material[] };
         await updateCase(ctx.temporal, caseId, submitSupplementUpdate, [{ taskId, materials, actor }], {
           updateId: updateIdFor(actor.sub, key),
@@ -158,8 +160,9 @@ export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void 
       },
     },
     async (request, reply) => {
-      const { actor, caseId, taskId } = await getTaskOfCase(request);
+      const { actor, caseId, taskId, caseRow } = await getTaskOfCase(request);
       return ctx.idempotency.run(request, reply, async (key) => {
+        assertCaseNotFaulted(caseRow);
         const { workingDays, reason } = request.body as { workingDays: number; reason: string };
         await updateCase(
           ctx.temporal,

@@ -1,4 +1,5 @@
 /** Over-the-wire helpers for end-to-end tests against a listening stack. */
+import { connect } from 'node:net';
 import { addDays, type IsoDate, type WorkingCalendar } from '../../domain/calendar.js';
 import type { Stack } from './stack.js';
 
@@ -61,4 +62,24 @@ export function workingDayBefore(cal: WorkingCalendar, date: IsoDate, n: number)
     if (cal.isWorkingDay(d)) found += 1;
   }
   return d;
+}
+
+/**
+ * Sends bytes as they are over a socket (for requests no HTTP client would send) and returns
+ * the status and body of the first answer.
+ */
+export async function sendRaw(base: string, data: string | Buffer): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  const text = await new Promise<string>((resolve) => {
+    let out = '';
+    const socket = connect(Number(port), hostname, () => socket.write(data));
+    socket.on('data', (chunk) => (out += chunk.toString('utf8')));
+    socket.on('close', () => resolve(out));
+    socket.on('error', () => resolve(out));
+    setTimeout(() => socket.destroy(), 3_000).unref();
+  });
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+  const length = Number(/\r\ncontent-length: (\d+)/i.exec(text)?.[1] ?? 0);
+  const bodyStart = text.indexOf('\r\n\r\n') + 4;
+  return { status, body: Buffer.from(text.slice(bodyStart)).subarray(0, length).toString('utf8') };
 }
