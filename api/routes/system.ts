@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
 import type { AppContext } from '../app.js';
+import { createApiMetrics } from '../metrics.js';
 import { ErrorResponse } from '../schemas.js';
 
 const CHECK_TIMEOUT_MS = 3_000;
@@ -22,6 +23,13 @@ async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
 const Health = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
 
 export function registerSystemRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const metrics = createApiMetrics(ctx.db);
+  app.get(
+    '/metrics',
+    { config: { access: 'public' }, schema: { tags: ['system'], security: [], hide: true } },
+    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
+
   app.get(
     '/healthz',
     { config: { access: 'public' }, schema: { tags: ['system'], security: [], response: { 200: Health } } },

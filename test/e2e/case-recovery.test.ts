@@ -15,6 +15,7 @@ import { createHttpClient, createReviewerTokens, listen, type HttpCall } from '.
 import { caseBody, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
+let base: string;
 let http: HttpCall;
 let reviewer: (department: string) => Promise<string>;
 let window: string;
@@ -38,7 +39,8 @@ interface CaseJson {
 
 beforeAll(async () => {
   stack = await startStack({ freshDatabase: true });
-  http = createHttpClient(await listen(stack));
+  base = await listen(stack);
+  http = createHttpClient(base);
   reviewer = createReviewerTokens(stack);
   window = await stack.token({ role: 'window', sub: 'window-recovery' });
   coordinator = await stack.token({ role: 'coordinator', sub: 'coordinator-recovery' });
@@ -96,6 +98,8 @@ describe('a case whose workflow was terminated', () => {
     expect(await sweepEndedWorkflows(stack.database.db, stack.client, stack.taskQueue, null)).not.toContain(opened.caseId);
     expect((await getCase(opened.caseId)).fault).toMatchObject({ kind: 'workflow_closed' });
     expect(await boardReasons(opened.caseId)).toContain('fault');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^approval_cases_faulted 1$/m);
     const refused = await decide(opened.caseId, 'land-use-permit', '同意');
     expect(refused.status).toBe(409);
     expect(refused.json.error.code).toBe('CASE_FAULTED');
