@@ -7,7 +7,7 @@ export interface AppConfig {
   host: string;
   dataDir: string;
   databaseUrl: string;
-  /** connections per process; the embedded PGlite default serves one session, so ./scripts/start sets 1 */
+  /** connections per process */
   databasePoolSize: number;
   temporal: {
     address: string;
@@ -127,7 +127,7 @@ export interface LocalStackConfig {
   temporalCli: string | undefined;
   temporalPort: number;
   databaseUrl: string | undefined;
-  pglitePort: number;
+  postgresPort: number;
   authJwtSecret: string | undefined;
   timeZone: string;
   /** connection settings for scripts that talk to Temporal (the address is `temporalAddress` or the local dev server) */
@@ -143,7 +143,7 @@ export function loadLocalStackConfig(env: Env = process.env): LocalStackConfig {
     temporalCli: optional(env, 'TEMPORAL_CLI'),
     temporalPort: integer(env, 'TEMPORAL_PORT', 7233, 1, 65535),
     databaseUrl: optional(env, 'DATABASE_URL'),
-    pglitePort: integer(env, 'PGLITE_PORT', 5433, 1, 65535),
+    postgresPort: integer(env, 'POSTGRES_PORT', 5433, 1, 65535),
     authJwtSecret: optional(env, 'AUTH_JWT_SECRET'),
     timeZone: timeZone(env),
     temporal: temporalSettings(env),

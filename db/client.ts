@@ -15,9 +15,6 @@ export function connectDatabase(url: string, options: { max?: number } = {}): Da
     max: options.max ?? 10,
     onnotice: () => {},
     connect_timeout: 10,
-    // PGlite behind its socket server answers one statement at a time; prepared statements
-    // are per-connection state it multiplexes poorly, so plain queries keep both backends alike.
-    prepare: false,
   });
   return {
     db: drizzle(sql, { schema }),

@@ -1,8 +1,8 @@
 /**
  * The local stack behind ./scripts/start: the Temporal dev server (unless TEMPORAL_ADDRESS),
- * an embedded PostgreSQL-compatible database (unless DATABASE_URL), migrations and seed, the
- * worker and the API. Prints the URLs and one token per role; Ctrl-C or SIGTERM stops it all.
- * State lives under DATA_DIR, so a restart keeps every case.
+ * embedded PostgreSQL (unless DATABASE_URL), migrations and seed, the worker and the API as two
+ * processes with their own pools, as in production. Prints the URLs and one token per role;
+ * Ctrl-C or SIGTERM stops it all. State lives under DATA_DIR, so a restart keeps every case.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { signToken } from '../api/auth.js';
 import { loadLocalStackConfig } from '../config.js';
 import { connectDatabase } from '../db/client.js';
+import { clusterDirectory, embeddedDatabaseUrl } from '../db/embedded-postgres.js';
 import { prepareDatabase } from '../db/prepare.js';
 import { getLatestCatalog } from '../db/queries.js';
 import { isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from './lib/processes.js';
@@ -32,7 +33,7 @@ function supervise(child: Child): Child {
   children.push(child);
   void child.exited.then((code) => {
     if (stopping) return;
-    console.error(`${child.name} exited (${code}); stopping the stack`);
+    console.error(`${child.name} exited (${code}); stopping the stack\n${child.recentErrors()}`);
     void stopAll(1);
   });
   return child;
@@ -78,13 +79,11 @@ async function startTemporal(): Promise<string> {
 
 async function startDatabase(): Promise<string> {
   if (stack.databaseUrl) return stack.databaseUrl;
-  const port = stack.pglitePort;
-  if (await isPortOpen(port)) throw new Error(`port ${port} is busy; set PGLITE_PORT or DATABASE_URL`);
-  supervise(
-    startChild('pglite', process.execPath, [...nodeArgs('db/pglite-server.ts'), path.join(dataDir, 'pgdata'), String(port)]),
-  );
-  await waitFor('the embedded database', () => isPortOpen(port));
-  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const port = stack.postgresPort;
+  if (await isPortOpen(port)) throw new Error(`port ${port} is busy; set POSTGRES_PORT or DATABASE_URL`);
+  supervise(startChild('postgres', process.execPath, [...nodeArgs('db/embedded-postgres.ts'), dataDir, String(port)], { quiet: true }));
+  await waitFor('the embedded PostgreSQL', () => isPortOpen(port));
+  return embeddedDatabaseUrl(dataDir, port);
 }
 
 const temporalAddress = await startTemporal();
@@ -92,6 +91,7 @@ const databaseUrl = await startDatabase();
 const secret = stack.authJwtSecret ?? localJwtSecret();
 
 const database = connectDatabase(databaseUrl, { max: 1 });
+await waitFor('the database to accept connections', async () => (await database.sql`select 1`.catch(() => null)) !== null);
 await prepareDatabase(database.db);
 const catalog = await getLatestCatalog(database.db);
 await database.close();
@@ -102,13 +102,8 @@ const childEnv = {
   TEMPORAL_ADDRESS: temporalAddress,
   AUTH_JWT_SECRET: secret,
 };
-if (stack.databaseUrl) {
-  supervise(startChild('worker', process.execPath, nodeArgs('worker/main.ts'), { env: childEnv }));
-  supervise(startChild('api', process.execPath, nodeArgs('api/server.ts'), { env: childEnv }));
-} else {
-  // PGlite is one session: worker and API share one process and one connection to it.
-  supervise(startChild('services', process.execPath, nodeArgs('scripts/local-services.ts'), { env: childEnv }));
-}
+supervise(startChild('worker', process.execPath, nodeArgs('worker/main.ts'), { env: childEnv }));
+supervise(startChild('api', process.execPath, nodeArgs('api/server.ts'), { env: childEnv }));
 
 const { port, host } = stack;
 const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
@@ -132,7 +127,7 @@ Parallel approval engine is up.
   API      ${base}
   Docs     ${base}/docs
   Temporal ${temporalAddress}
-  Database ${stack.databaseUrl ? '(DATABASE_URL)' : `embedded PGlite in ${path.join(dataDir, 'pgdata')}`}
+  Database ${stack.databaseUrl ? '(DATABASE_URL)' : `embedded PostgreSQL on 127.0.0.1:${stack.postgresPort}, data in ${clusterDirectory(dataDir)}`}
 
 Demo tokens (valid 7 days; also in ${path.join(dataDir, 'tokens.json')}):
 ${tokens.map(([role, token]) => `  ${role.padEnd(18)} ${token}`).join('\n')}

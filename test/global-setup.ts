@@ -1,13 +1,18 @@
 /**
  * One Temporal dev server and one fresh database per test run, shared by every test file.
- * ./scripts/test provides TEMPORAL_CLI and DATABASE_URL (a throwaway PostgreSQL cluster).
- * Without them only pure tests can run; integration tests then fail, saying why.
+ * ./scripts/test provides TEMPORAL_CLI; the database is DATABASE_URL's server when set, else an
+ * embedded PostgreSQL cluster started here (in a temporary directory, fsync off) and removed after.
+ * Without TEMPORAL_CLI only pure tests can run; integration tests then fail, saying why.
  */
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { connectDatabase } from '../db/client.js';
+import { embeddedDatabaseUrl } from '../db/embedded-postgres.js';
 import { prepareDatabase } from '../db/prepare.js';
-import { findFreePort, isPortOpen, startChild, stopChild, waitFor, type Child } from '../scripts/lib/processes.js';
+import { findFreePort, isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from '../scripts/lib/processes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,10 +21,27 @@ declare module 'vitest' {
   }
 }
 
+/** A throwaway embedded cluster for this run. */
+async function startThrowawayPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'approval-test-pg-'));
+  const port = await findFreePort();
+  const child = startChild('postgres', process.execPath, [...nodeArgs('db/embedded-postgres.ts'), dir, String(port), '--throwaway'], { quiet: true });
+  await waitFor('the embedded PostgreSQL', async () => {
+    if (child.process.exitCode !== null) throw new Error(`embedded PostgreSQL exited:\n${child.recentErrors()}`);
+    return isPortOpen(port);
+  });
+  return {
+    url: embeddedDatabaseUrl(dir, port),
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cli = process.env.TEMPORAL_CLI;
-  const serverUrl = process.env.DATABASE_URL;
-  if (!cli || !serverUrl) {
+  if (!cli) {
     project.provide('temporalAddress', '');
     project.provide('databaseUrl', '');
     return async () => {};
@@ -33,10 +55,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       '--search-attribute', 'ProjectCode=Keyword'],
     { quiet: true },
   );
+  const embedded = process.env.DATABASE_URL ? null : await startThrowawayPostgres();
+  const serverUrl = process.env.DATABASE_URL ?? embedded!.url;
   await waitFor('the Temporal dev server', () => isPortOpen(port));
 
   const databaseName = `approval_test_${Date.now()}_${process.pid}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await waitFor('the database to accept connections', async () => (await admin`select 1`.catch(() => null)) !== null);
   await admin.unsafe(`create database ${databaseName}`);
   const url = new URL(serverUrl);
   url.pathname = `/${databaseName}`;
@@ -51,5 +76,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stopChild(temporal);
     await admin.unsafe(`drop database if exists ${databaseName} with (force)`).catch(() => {});
     await admin.end();
+    await embedded?.stop();
   };
 }

@@ -44,6 +44,8 @@ export interface Child {
   name: string;
   process: ChildProcess;
   exited: Promise<number | null>;
+  /** a quiet child's last lines on stderr, for saying why it stopped */
+  recentErrors(): string;
 }
 
 export function startChild(
@@ -57,7 +59,13 @@ export function startChild(
     stdio: options.quiet ? ['ignore', 'ignore', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { name, process: child, exited };
+  // a quiet child's stderr is read (a pipe nobody reads would block it once full) and its tail kept
+  const tail: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    tail.splice(0, Math.max(0, tail.length - 30));
+  });
+  return { name, process: child, exited, recentErrors: () => tail.join('\n') };
 }
 
 export async function stopChild(child: Child, timeoutMs = 10_000): Promise<void> {

@@ -88,35 +88,3 @@ WRAP
   chmod +x "$dir/test-server"
   export TEMPORAL_TEST_SERVER="$dir/test-server"
 }
-
-# A throwaway PostgreSQL cluster from Debian's package, for one test run. Exports DATABASE_URL.
-start_test_postgres() {
-  local bin
-  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
-  if [ -z "$bin" ] || [ ! -x "$bin/postgres" ]; then
-    apt_install postgresql
-    bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)"
-  fi
-  PG_TEST_DIR="$(mktemp -d /tmp/parallel-approval-pg.XXXXXX)"
-  local port=$((20000 + RANDOM % 20000))
-  local run=()
-  if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || as_root useradd --system --home-dir /var/lib/postgresql postgres
-    chown postgres "$PG_TEST_DIR"
-    run=(runuser -u postgres --)
-  fi
-  "${run[@]}" "$bin/initdb" -D "$PG_TEST_DIR/data" -U postgres -A trust --no-sync -E UTF8 >/dev/null \
-    || die "initdb failed"
-  "${run[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w -t 60 \
-    -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null || { cat "$PG_TEST_DIR/log" >&2; die "PostgreSQL did not start"; }
-  PG_TEST_CTL=("${run[@]}" "$bin/pg_ctl" -D "$PG_TEST_DIR/data")
-  export DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
-  log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on port $port (throwaway cluster)"
-}
-
-stop_test_postgres() {
-  [ -n "${PG_TEST_DIR:-}" ] || return 0
-  "${PG_TEST_CTL[@]}" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$PG_TEST_DIR"
-}

@@ -1,6 +1,6 @@
 /**
- * What ./scripts/start runs (scripts/dev-stack.ts): the Temporal dev server, the embedded PGlite
- * database, migrations and seed, the worker and the API, on ports of its own and a DATA_DIR of
+ * What ./scripts/start runs (scripts/dev-stack.ts): the Temporal dev server, embedded PostgreSQL,
+ * migrations and seed, the worker and the API as two processes, on ports of its own and a DATA_DIR of
  * its own. A case opened and decided concurrently survives a restart of the whole stack.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +15,7 @@ import { caseBody } from '../support/stack.js';
 const dataDir = mkdtempSync(path.join(tmpdir(), 'approval-local-stack-'));
 let running: ChildProcess | null = null;
 
-async function startLocalStack(ports: { api: number; temporal: number; pglite: number }): Promise<ChildProcess> {
+async function startLocalStack(ports: { api: number; temporal: number; postgres: number }): Promise<ChildProcess> {
   const cli = process.env.TEMPORAL_CLI;
   if (!cli) throw new Error('the local stack test needs TEMPORAL_CLI: run it through ./scripts/test');
   const env: NodeJS.ProcessEnv = {
@@ -23,7 +23,7 @@ async function startLocalStack(ports: { api: number; temporal: number; pglite: n
     DATA_DIR: dataDir,
     PORT: String(ports.api),
     TEMPORAL_PORT: String(ports.temporal),
-    PGLITE_PORT: String(ports.pglite),
+    POSTGRES_PORT: String(ports.postgres),
     TEMPORAL_CLI: cli,
     LOG_LEVEL: 'warn',
   };
@@ -67,7 +67,7 @@ afterAll(async () => {
 
 describe('./scripts/start on the embedded defaults', () => {
   it('serves a case decided concurrently, and keeps it across a restart', async () => {
-    const ports = { api: await findFreePort(), temporal: await findFreePort(), pglite: await findFreePort() };
+    const ports = { api: await findFreePort(), temporal: await findFreePort(), postgres: await findFreePort() };
     running = await startLocalStack(ports);
     const http = createHttpClient(`http://127.0.0.1:${ports.api}`);
     expect((await http('GET', '/readyz', null)).status).toBe(200);
@@ -81,7 +81,7 @@ describe('./scripts/start on the embedded defaults', () => {
       (t) => t.status === 'pending',
     );
     expect(pending).toHaveLength(4);
-    // all at once, from three departments: one PGlite session must keep every statement whole
+    // all at once, from three departments
     const decided = await Promise.all(
       pending.map((t) =>
         http('POST', `/v1/cases/${caseId}/tasks/${t.taskId}/decision`, tokens[`reviewer:${t.department}`]!, { decision: 'approve' }),
