@@ -28,6 +28,28 @@ export interface AppConfig {
   notifyWebhookUrl: string | undefined;
   notifyWebhookSecret: string | undefined;
   logLevel: string;
+  worker: WorkerSettings;
+}
+
+/** The worker's capacity, set deliberately (the SDK's defaults size the workflow cache from the heap). */
+export interface WorkerSettings {
+  /** case workflows kept in memory between their tasks; a miss replays the case's history */
+  maxCachedWorkflows: number;
+  maxConcurrentWorkflowTaskExecutions: number;
+  maxConcurrentLocalActivityExecutions: number;
+  maxConcurrentActivityTaskExecutions: number;
+  /** port of the worker's Prometheus endpoint (Temporal SDK metrics and ours); 0: none */
+  metricsPort: number;
+}
+
+export function loadWorkerSettings(env: Env = process.env): WorkerSettings {
+  return {
+    maxCachedWorkflows: integer(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1000, 1, 1_000_000),
+    maxConcurrentWorkflowTaskExecutions: integer(env, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 40, 2, 10_000),
+    maxConcurrentLocalActivityExecutions: integer(env, 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES', 100, 1, 10_000),
+    maxConcurrentActivityTaskExecutions: integer(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 100, 1, 10_000),
+    metricsPort: integer(env, 'WORKER_METRICS_PORT', 0, 0, 65535),
+  };
 }
 
 export class ConfigError extends Error {}
@@ -111,6 +133,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     notifyWebhookUrl: optional(env, 'NOTIFY_WEBHOOK_URL'),
     notifyWebhookSecret: optional(env, 'NOTIFY_WEBHOOK_SECRET'),
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
+    worker: loadWorkerSettings(env),
   };
 }
 
@@ -126,6 +149,8 @@ export interface LocalStackConfig {
   temporalAddress: string | undefined;
   temporalCli: string | undefined;
   temporalPort: number;
+  /** the dev server's Web UI, for operators (127.0.0.1 only) */
+  temporalUiPort: number;
   databaseUrl: string | undefined;
   postgresPort: number;
   authJwtSecret: string | undefined;
@@ -142,6 +167,7 @@ export function loadLocalStackConfig(env: Env = process.env): LocalStackConfig {
     temporalAddress: optional(env, 'TEMPORAL_ADDRESS'),
     temporalCli: optional(env, 'TEMPORAL_CLI'),
     temporalPort: integer(env, 'TEMPORAL_PORT', 7233, 1, 65535),
+    temporalUiPort: integer(env, 'TEMPORAL_UI_PORT', 8233, 1, 65535),
     databaseUrl: optional(env, 'DATABASE_URL'),
     postgresPort: integer(env, 'POSTGRES_PORT', 5433, 1, 65535),
     authJwtSecret: optional(env, 'AUTH_JWT_SECRET'),

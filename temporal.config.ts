@@ -3,7 +3,7 @@
  * policies, connection options. Imported by workflow code too, so it stays free of Node
  * built-ins (file contents are read by the caller and passed in).
  */
-import { defineSearchAttributeKey, SearchAttributeType, type ActivityOptions } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/common';
 
 /** Workflow IDs are built here and nowhere else. */
 export function caseWorkflowId(caseId: string): string {
@@ -23,6 +23,22 @@ export const readModelActivityOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
+
+/**
+ * The same writes as local activities, run by the worker inside the workflow task that made
+ * them (no second task, no round trip through the server): how a decision is answered in about
+ * the time of one Update and one commit. Retried the same way; a long outage backs off on timers.
+ */
+export const localReadModelActivityOptions: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+/**
+ * Most automatic moments fall at local midnight (deadlines end at 24:00): each case wakes up to
+ * this much later, the same for a case every time, so a city's caseload does not wake at once.
+ */
+export const WAKE_UP_SPREAD_MS = 5_000;
 
 export interface TemporalConnectionSettings {
   address: string;

@@ -17,6 +17,8 @@ import { AppError, ERROR_STATUS, type ErrorCode } from '../domain/errors.js';
 import { isDatabaseUnavailable, type Database } from '../db/client.js';
 import { rateLimitKey, registerAccessCheck, registerAuthentication } from './auth.js';
 import { createIdempotencyStore, idempotencyKeyOf, type IdempotencyStore } from './idempotency.js';
+import { createCaseSyncWriter } from '../db/case-sync.js';
+import type { OpeningDependencies } from './opening.js';
 import { loadReferenceData, type ReferenceData } from './reference-data.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerCalendarRoutes } from './routes/calendar.js';
@@ -48,6 +50,8 @@ export interface AppContext {
   /** catalog, rules and calendar, held in memory */
   reference: ReferenceData;
   idempotency: IdempotencyStore;
+  /** what opening a case needs (api/opening.ts) */
+  opening: OpeningDependencies;
   /** the working calendar as published now */
   calendar(): Promise<WorkingCalendar>;
   /** drops cached reference data (after this process published a calendar year) */
@@ -242,6 +246,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeZone: options.timeZone,
     reference,
     idempotency,
+    opening: {
+      db: options.db,
+      temporal: options.temporal,
+      taskQueue: options.taskQueue,
+      timeZone: options.timeZone,
+      reference,
+      writer: createCaseSyncWriter({ sql: options.db.$client, timeZone: options.timeZone }),
+    },
     calendar: () => reference.calendar(),
     resetCalendar: () => reference.invalidate(),
   };

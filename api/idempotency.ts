@@ -47,6 +47,11 @@ export interface ClaimMemo {
   remember(resourceId: string): Promise<void>;
 }
 
+export interface ClaimOptions {
+  /** what the first attempt will name (a new case's ID), kept with the claim as it is made */
+  resourceId?: (key: string) => string;
+}
+
 /** Refusals that say nothing final about the request: a retry may act. */
 const PASSING_REFUSALS: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'CASE_FAULTED']);
 
@@ -57,6 +62,7 @@ export interface IdempotencyStore {
     request: FastifyRequest,
     reply: FastifyReply,
     action: (key: string | undefined, memo: ClaimMemo) => Promise<ActionResult>,
+    options?: ClaimOptions,
   ): Promise<unknown>;
   /** Starts heartbeating this process (call once it serves requests). */
   start(): Promise<void>;
@@ -78,22 +84,24 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
     request: FastifyRequest,
     reply: FastifyReply,
     action: (key: string | undefined, memo: ClaimMemo) => Promise<ActionResult>,
+    options: ClaimOptions = {},
   ): Promise<unknown> {
     const key = idempotencyKeyOf(request);
     if (key === undefined) {
       const result = await action(undefined, { resourceId: null, remember: async () => {} });
       return reply.code(result.statusCode).send(result.body);
     }
+    const named = options.resourceId?.(key) ?? null;
     const subject = actorOf(request).sub;
     const requestHash = createHash('sha256')
       .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
     const where = and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
 
-    let resourceId: string | null = null;
+    let resourceId: string | null = named;
     const claimed = await db
       .insert(idempotencyKeys)
-      .values({ subject, key, requestHash, owner: instanceId })
+      .values({ subject, key, requestHash, owner: instanceId, resourceId: named })
       .onConflictDoNothing()
       .returning({ key: idempotencyKeys.key });
     if (claimed.length === 0) {
@@ -128,7 +136,7 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
       if (takenOver.length === 0) {
         throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'a request with this Idempotency-Key is still being processed');
       }
-      resourceId = takenOver[0]?.resourceId ?? null;
+      resourceId = takenOver[0]?.resourceId ?? named;
     }
     const memo: ClaimMemo = {
       resourceId,

@@ -57,11 +57,15 @@ function isSuccessfulLocalSync(event: HistoryEvent): boolean {
 }
 
 /**
- * The event to reset a case's history to: the first workflow task that ended after the last
- * read-model write that succeeded (so the new run's state holds everything the read model
- * shows, and nothing accepted later). Null when the history has no workflow task to reset to.
+ * Where to reset a case's history to. After the last read-model write that succeeded, the
+ * first workflow task that ended is the point: the new run's state holds everything the read
+ * model shows, and requests accepted later (none answered with success; the one the database
+ * refused among them) are dropped. When no task ended after that write (the workflow was
+ * terminated right after the task that wrote it, which with local activities is the task that
+ * accepted the request), the point is that task, and the requests it accepted are applied again
+ * (`reapplyUpdates`): their clients were answered with success. Null: no task to reset to.
  */
-export function findResetPoint(events: HistoryEvent[]): number | null {
+export function findResetPoint(events: HistoryEvent[]): { eventId: number; reapplyUpdates: boolean } | null {
   const scheduledType = new Map<number, string>();
   let lastGoodSync = 0;
   for (const event of events) {
@@ -80,9 +84,9 @@ export function findResetPoint(events: HistoryEvent[]): number | null {
         event.workflowTaskTimedOutEventAttributes,
     );
   const after = events.find((event) => eventIdOf(event) > lastGoodSync && endsWorkflowTask(event));
-  if (after) return eventIdOf(after);
+  if (after) return { eventId: eventIdOf(after), reapplyUpdates: false };
   const last = [...events].reverse().find(endsWorkflowTask);
-  return last ? eventIdOf(last) : null;
+  return last ? { eventId: eventIdOf(last), reapplyUpdates: true } : null;
 }
 
 async function getFaultedCase(db: Database, caseId: string) {
@@ -145,17 +149,17 @@ async function resetCase(deps: RecoveryDependencies, caseId: string, reason: str
     namespace: deps.temporal.options.namespace,
     workflowExecution: { workflowId: caseWorkflowId(caseId), runId: description.runId },
     reason: `${actor.sub}: ${reason}`.slice(0, 1000),
-    workflowTaskFinishEventId: Long.fromNumber(point),
+    workflowTaskFinishEventId: Long.fromNumber(point.eventId),
     requestId: randomUUID(),
-    // Signals (calendar publications) are applied again; updates are not: none accepted after the
-    // reset point was answered with success, and one of them may be what stopped the case.
-    resetReapplyExcludeTypes: [proto.temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE],
+    // Signals (calendar publications) are applied again; updates only when the point is the
+    // task that accepted them (see findResetPoint).
+    resetReapplyExcludeTypes: point.reapplyUpdates ? [] : [proto.temporal.api.enums.v1.ResetReapplyExcludeType.RESET_REAPPLY_EXCLUDE_TYPE_UPDATE],
   }) as Promise<temporal.api.workflowservice.v1.IResetWorkflowExecutionResponse>;
   const { runId } = await reset;
   if (!runId) throw new AppError('INTERNAL', 'Temporal did not start a new run');
   await deps.db.update(cases).set({ fault: null, updatedAt: sql`now()` }).where(eq(cases.caseId, caseId));
   // The new run records the reset in the case's own chain and writes what the old run had not.
-  await updateCase(deps.temporal, caseId, recordResetUpdate, [{ reason, actor, resetToEventId: point }]);
+  await updateCase(deps.temporal, caseId, recordResetUpdate, [{ reason, actor, resetToEventId: point.eventId }]);
 }
 
 async function retryCase(deps: RecoveryDependencies, caseId: string, actor: Actor): Promise<void> {

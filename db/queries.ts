@@ -1,6 +1,8 @@
 /** Query functions over the read model: `find` returns a list or nothing, `get` one row or throws. */
 import { and, asc, desc, eq, exists, gt, gte, ilike, inArray, lt, lte, not, or, sql, type SQL } from 'drizzle-orm';
-import type { YearSchedule } from '../domain/calendar.js';
+import { WorkingCalendar, type YearSchedule } from '../domain/calendar.js';
+import { createCaseSyncWriter } from './case-sync.js';
+import { insertOpenedCase } from './open-case.js';
 import type { Catalog } from '../domain/catalog.js';
 import type { CaseStartInput, Actor } from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
@@ -53,58 +55,17 @@ export async function findCalendarYears(db: Database): Promise<YearSchedule[]> {
 }
 
 /**
- * Inserts a new case's row before its workflow starts (the workflow's activities update it).
- * Returns `created: false` when this very case already exists (a retried request);
- * throws CASE_ALREADY_OPEN when another case of the project is open.
+ * Inserts a new case's row alone (its workflow writes the opening): what tests and the sweep's
+ * tests use; the API writes the opening with the row (db/open-case.ts).
  */
-export async function insertCaseRow(
-  db: Database,
-  input: CaseStartInput,
-  openedBy: Actor,
-): Promise<{ created: boolean }> {
-  const { project } = input;
-  try {
-    const inserted = await db
-      .insert(cases)
-      .values({
-        caseId: input.caseId,
-        projectCode: project.projectCode,
-        projectName: project.projectName,
-        projectType: project.projectType,
-        applicant: project.applicant,
-        location: project.location,
-        totalInvestment: project.totalInvestment,
-        landArea: project.landArea,
-        floorArea: project.floorArea,
-        materials: input.materials,
-        status: 'open',
-        currentStage: input.plan.stages[0]?.code ?? 'land-use-planning',
-        awaiting: 'departments',
-        catalogVersion: input.plan.catalogVersion,
-        acceptedAt: new Date(input.acceptedAtMs),
-        openedBy,
-        startInput: input,
-        // millisecond precision, like the list cursor that carries it
-        createdAt: new Date(),
-      })
-      .onConflictDoNothing({ target: cases.caseId })
-      .returning({ caseId: cases.caseId });
-    return { created: inserted.length > 0 };
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string; constraint_name?: string } }).cause ?? error;
-    const { code, constraint_name: constraint } = cause as { code?: string; constraint_name?: string };
-    if (code === '23505' && constraint === 'cases_one_open_per_project') {
-      const [open] = await db
-        .select({ caseId: cases.caseId })
-        .from(cases)
-        .where(and(eq(cases.projectCode, project.projectCode), eq(cases.status, 'open')));
-      throw new AppError('CASE_ALREADY_OPEN', `project ${project.projectCode} already has an open case`, {
-        caseId: open?.caseId ?? null,
-        projectCode: project.projectCode,
-      });
-    }
-    throw error;
-  }
+export async function insertCaseRow(db: Database, input: CaseStartInput, openedBy: Actor): Promise<{ created: boolean }> {
+  const acceptedOn = new WorkingCalendar([], input.timeZone).localDate(input.acceptedAtMs);
+  return insertOpenedCase(db.$client, createCaseSyncWriter({ sql: db.$client, timeZone: input.timeZone }), {
+    input,
+    openedBy,
+    acceptedOn,
+    syncs: [],
+  });
 }
 
 /** Cases whose workflow has not written anything yet: started again by the sweeper. */
@@ -112,7 +73,7 @@ export async function findUnstartedCases(db: Database, olderThan: Date): Promise
   return db
     .select()
     .from(cases)
-    .where(and(eq(cases.version, 0), lt(cases.createdAt, olderThan)))
+    .where(and(eq(cases.workflowRan, false), lt(cases.createdAt, olderThan)))
     .limit(100);
 }
 

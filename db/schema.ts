@@ -74,14 +74,39 @@ export const cases = pgTable(
     awaiting: text('awaiting'),
     catalogVersion: integer('catalog_version').notNull(),
     acceptedAt: instant('accepted_at').notNull(),
+    /** the local date of acceptedAt: the day the case counts as opened */
+    acceptedOn: date('accepted_on', { mode: 'string' }).notNull(),
     openedBy: jsonb('opened_by').$type<Actor>().notNull(),
     closedAt: instant('closed_at'),
     /** the workflow's start input, kept so a case whose workflow never started can be started later */
     startInput: jsonb('start_input').$type<CaseStartInput>().notNull(),
-    /** last audit seq the workflow has written; 0 until the workflow's first write */
+    /** last audit seq written (the opening's, by the API, then the workflow's) */
     version: integer('version').notNull().default(0),
+    /** whether the case's workflow has written: until it does, the sweep starts it (a crash between row and start) */
+    workflowRan: boolean('workflow_ran').notNull().default(false),
     /** set while the case is stopped by a fault an administrator must recover (SPEC §6.0) */
     fault: jsonb('fault').$type<CaseFault | null>(),
+    /*
+     * What the supervision board sorts and filters on, kept by the workflow's writes (moments,
+     * not lights: a light changes with the clock, so it is computed when read). All for the
+     * current stage's tasks; null when none applies. See domain/supervision.ts.
+     */
+    /** the earliest deadline of a running task: red once passed */
+    boardDeadline: instant('board_deadline'),
+    /** the earliest moment a running task turns yellow */
+    boardYellowFrom: instant('board_yellow_from'),
+    /** the earliest moment a running task has been quiet for the stall rule's working days */
+    boardNoActivityAt: instant('board_no_activity_at'),
+    /** the earliest moment an applicant has been silent for the stall rule's working days */
+    boardApplicantSilentAt: instant('board_applicant_silent_at'),
+    /** the earliest moment the case belongs on the board for any reason ('-infinity': escalated or faulted) */
+    boardFrom: instant('board_from'),
+    /** whether any task's clock runs (green rather than paused when nothing is due) */
+    boardRunning: boolean('board_running').notNull().default(false),
+    /** departments with an open task in the current stage (the board's department filter) */
+    boardDepartments: text('board_departments').array().notNull().default(sql`'{}'::text[]`),
+    /** the highest open escalation level, 0 when none */
+    escalationLevel: integer('escalation_level').notNull().default(0),
     createdAt: instant('created_at').notNull().defaultNow(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
@@ -91,8 +116,13 @@ export const cases = pgTable(
     check('cases_land_area_finite', sql`${t.landArea} between 0 and 1e12`),
     check('cases_floor_area_finite', sql`${t.floorArea} between 0 and 1e12`),
     uniqueIndex('cases_one_open_per_project').on(t.projectCode).where(sql`${t.status} = 'open'`),
-    index('cases_status_idx').on(t.status),
-    index('cases_created_idx').on(t.createdAt, t.caseId),
+    index('cases_status_created_idx').on(t.status, t.createdAt.desc(), t.caseId.desc()),
+    index('cases_created_idx').on(t.createdAt.desc(), t.caseId.desc()),
+    // the board: red first by deadline; the rest by level from the moment they are at risk
+    index('cases_board_red_idx').on(t.boardDeadline, t.escalationLevel.desc(), t.caseId).where(sql`${t.status} = 'open'`),
+    index('cases_board_from_idx').on(t.boardFrom).where(sql`${t.status} = 'open'`),
+    // the sweep of cases whose workflow never started
+    index('cases_unstarted_idx').on(t.createdAt).where(sql`not ${t.workflowRan}`),
   ],
 );
 
@@ -154,8 +184,12 @@ export const tasks = pgTable(
   },
   (t) => [
     index('tasks_case_idx').on(t.caseId),
-    index('tasks_department_status_idx').on(t.department, t.status),
-    index('tasks_deadline_idx').on(t.deadline),
+    // inboxes: a department's tasks by deadline, with or without a status
+    index('tasks_inbox_idx').on(t.department, t.deadline, t.taskId),
+    index('tasks_inbox_status_idx').on(t.department, t.status, t.deadline, t.taskId),
+    index('tasks_all_by_deadline_idx').on(t.deadline, t.taskId),
+    // overdue counts: running tasks by deadline
+    index('tasks_running_deadline_idx').on(t.deadline, t.department, t.itemCode).where(sql`${t.status} = 'pending'`),
   ],
 );
 
@@ -230,7 +264,11 @@ export const escalations = pgTable(
     resolution: text('resolution'),
     resolvedBy: jsonb('resolved_by').$type<Actor | null>(),
   },
-  (t) => [index('escalations_case_idx').on(t.caseId), index('escalations_status_level_idx').on(t.status, t.level)],
+  (t) => [
+    index('escalations_case_idx').on(t.caseId),
+    index('escalations_opened_idx').on(t.openedAt.desc(), t.escalationId.desc()),
+    index('escalations_status_opened_idx').on(t.status, t.openedAt.desc(), t.escalationId.desc()),
+  ],
 );
 
 /**
@@ -256,7 +294,8 @@ export const notifications = pgTable(
     lastError: text('last_error'),
   },
   (t) => [
-    index('notifications_created_idx').on(t.createdAt),
+    index('notifications_created_idx').on(t.createdAt.desc(), t.notificationId.desc()),
+    index('notifications_audience_idx').on(t.audience, t.department, t.createdAt.desc(), t.notificationId.desc()),
     index('notifications_undelivered_idx').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`),
   ],
 );
@@ -268,7 +307,11 @@ export const settings = pgTable('settings', {
   updatedAt: instant('updated_at').notNull().defaultNow(),
 });
 
-/** Every calendar publication, append-only: `calendar_years` holds the version in force, this the history. */
+/**
+ * Every calendar publication, append-only in what was published: `calendar_years` holds the
+ * version in force, this the history, and the progress of carrying each to the open cases
+ * (SPEC §4 *Publication*; a workflow of its own does it, workflows/calendar-publication.ts).
+ */
 export const calendarPublications = pgTable(
   'calendar_publications',
   {
@@ -278,9 +321,99 @@ export const calendarPublications = pgTable(
     makeUpDays: jsonb('make_up_days').$type<string[]>().notNull(),
     publishedAt: instant('published_at').notNull(),
     publishedBy: jsonb('published_by').$type<Actor | null>(),
+    /** `<year>-v<version>`; null for the seeded schedules, which nothing carried */
+    publicationId: text('publication_id'),
+    /** running | done */
+    status: text('status').notNull().default('done'),
+    openCasesTotal: integer('open_cases_total').notNull().default(0),
+    openCasesUpdated: integer('open_cases_updated').notNull().default(0),
+    finishedAt: instant('finished_at'),
   },
-  (t) => [primaryKey({ columns: [t.year, t.version] })],
+  (t) => [primaryKey({ columns: [t.year, t.version] }), uniqueIndex('calendar_publications_id_idx').on(t.publicationId)],
 );
+
+/**
+ * Statistics kept as the cases go (SPEC §3 Statistics): per local day, department and item, the
+ * tasks decided and their sums; `/v1/stats` adds days up instead of scanning every task. Written
+ * in the same transaction as the decision's audit event, exactly once.
+ */
+export const taskStatsDaily = pgTable(
+  'task_stats_daily',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    department: text('department').notNull(),
+    itemCode: text('item_code').notNull(),
+    decided: integer('decided').notNull().default(0),
+    onTime: integer('on_time').notNull().default(0),
+    usedWorkingDays: integer('used_working_days').notNull().default(0),
+    committedWorkingDays: integer('committed_working_days').notNull().default(0),
+    statutoryWorkingDays: integer('statutory_working_days').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.department, t.itemCode] })],
+);
+
+/**
+ * One row per decision event (a task approved, rejected or approved by deemed consent), with
+ * what it adds to the statistics; triggers keep `task_stats_daily` equal to their sums, so a
+ * retracted event (see `auditRetractions`) takes its contribution with it.
+ */
+export const decidedTasks = pgTable(
+  'decided_tasks',
+  {
+    caseId: text('case_id').notNull(),
+    /** the task_decided event's seq */
+    seq: integer('seq').notNull(),
+    taskId: text('task_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    department: text('department').notNull(),
+    itemCode: text('item_code').notNull(),
+    onTime: boolean('on_time').notNull(),
+    usedWorkingDays: integer('used_working_days').notNull(),
+    committedWorkingDays: integer('committed_working_days').notNull(),
+    statutoryWorkingDays: integer('statutory_working_days').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.seq] })],
+);
+
+/** One row per closing event (completed, rejected, withdrawn); triggers keep `case_stats_daily`. */
+export const closedCases = pgTable(
+  'closed_cases',
+  {
+    caseId: text('case_id').notNull(),
+    seq: integer('seq').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    /** completed | rejected | withdrawn */
+    kind: text('kind').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.caseId, t.seq] })],
+);
+
+/**
+ * Audit events taken back: written by a workflow task that Temporal then discarded (a worker
+ * died after writing, or the task was retried), so they never happened in the case's history.
+ * The chain is rewritten from the first of them; what was taken back is kept here, whole.
+ */
+export const auditRetractions = pgTable(
+  'audit_retractions',
+  {
+    caseId: text('case_id').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    canonical: text('canonical').notNull(),
+    hash: char('hash', { length: 64 }).notNull(),
+    retractedAt: instant('retracted_at').notNull().defaultNow(),
+  },
+  (t) => [index('audit_retractions_case_idx').on(t.caseId, t.seq)],
+);
+
+/** Cases opened, completed, rejected and withdrawn per local day (by the date of that event). */
+export const caseStatsDaily = pgTable('case_stats_daily', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  opened: integer('opened').notNull().default(0),
+  completed: integer('completed').notNull().default(0),
+  rejected: integer('rejected').notNull().default(0),
+  withdrawn: integer('withdrawn').notNull().default(0),
+});
 
 /**
  * Live API processes, each heartbeating every few seconds: an Idempotency-Key claim whose owner

@@ -34,6 +34,14 @@ export interface Deadline { startDate: IsoDate; dueDate: IsoDate; deadlineMs: nu
 export interface DayClass { working: boolean; reason?: 'weekend' | 'holiday'; makeUp: boolean; provisional: boolean }
 
 const DAY_MS = 86_400_000;
+const QUARTER_HOUR_MS = 900_000;
+const MEMO_LIMIT = 4_096;
+
+/** Keeps an answer in a memo, forgetting all when the memo is full (they are cheap to recompute). */
+function remember<K, V>(memo: Map<K, V>, key: K, value: V): void {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+}
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Days since 1970-01-01; throws on anything but a real 'YYYY-MM-DD' date. */
@@ -126,6 +134,14 @@ export class WorkingCalendar {
   private readonly published = new Map<number, YearSchedule>();
   private readonly rules = new Map<number, YearRules>(); // built lazily, per year
   private readonly formatter: Intl.DateTimeFormat;
+  /*
+   * Memos: a calendar never changes, and deadlines are recomputed often (every timer scan of a
+   * case, every board moment), so each answer is computed once. Bounded, cleared when full.
+   */
+  private readonly offsets = new Map<number, number>();
+  private readonly days = new Map<IsoDate, DayClass>();
+  /** @internal computeDeadline's memo */
+  readonly deadlines = new Map<string, Deadline>();
 
   constructor(published: YearSchedule[], timeZone: string) {
     for (const s of published) {
@@ -159,13 +175,20 @@ export class WorkingCalendar {
 
   /** A holiday on a weekend is reported as 'holiday': it is the holiday that made it a day off. */
   classify(date: IsoDate): DayClass {
+    const known = this.days.get(date);
+    if (known) return known;
     const weekend = isWeekend(date); // also rejects a malformed date before any lookup
     const rules = this.rulesOf(yearOf(date));
     const provisional = rules.version === null;
-    if (rules.makeUpDays.has(date)) return { working: true, makeUp: true, provisional };
-    if (rules.holidays.has(date)) return { working: false, reason: 'holiday', makeUp: false, provisional };
-    if (weekend) return { working: false, reason: 'weekend', makeUp: false, provisional };
-    return { working: true, makeUp: false, provisional };
+    const day: DayClass = rules.makeUpDays.has(date)
+      ? { working: true, makeUp: true, provisional }
+      : rules.holidays.has(date)
+        ? { working: false, reason: 'holiday', makeUp: false, provisional }
+        : weekend
+          ? { working: false, reason: 'weekend', makeUp: false, provisional }
+          : { working: true, makeUp: false, provisional };
+    remember(this.days, date, day);
+    return day;
   }
 
   workingDaysInYear(year: number): number {
@@ -238,12 +261,20 @@ export class WorkingCalendar {
     return count;
   }
 
-  /** Offset of local wall-clock time from UTC at an instant, in ms (whole seconds). */
+  /**
+   * Offset of local wall-clock time from UTC at an instant, in ms (whole seconds). Zones change
+   * offset on quarter hours, so the offset is the same for a whole quarter hour and kept per one.
+   */
   private offsetAt(instantMs: number): number {
+    const quarter = Math.floor(instantMs / QUARTER_HOUR_MS);
+    const known = this.offsets.get(quarter);
+    if (known !== undefined) return known;
     const part: Record<string, number> = {};
     for (const p of this.formatter.formatToParts(instantMs)) part[p.type] = Number(p.value);
     const wall = Date.UTC(part.year!, part.month! - 1, part.day!, part.hour! % 24, part.minute!, part.second!);
-    return wall - Math.floor(instantMs / 1000) * 1000;
+    const offset = wall - Math.floor(instantMs / 1000) * 1000;
+    remember(this.offsets, quarter, offset);
+    return offset;
   }
 
   private rulesOf(year: number): YearRules {
@@ -265,6 +296,15 @@ export class WorkingCalendar {
  * restarted with nothing left would have resumed).
  */
 export function computeDeadline(cal: WorkingCalendar, fromMs: number, workingDays: number): Deadline {
+  const key = `${fromMs}|${workingDays}`;
+  const known = cal.deadlines.get(key);
+  if (known) return known;
+  const deadline = deriveDeadline(cal, fromMs, workingDays);
+  remember(cal.deadlines, key, deadline);
+  return deadline;
+}
+
+function deriveDeadline(cal: WorkingCalendar, fromMs: number, workingDays: number): Deadline {
   assertCount(workingDays, 0, 'working days');
   const fromDate = cal.localDate(fromMs);
   const startDate = cal.nextWorkingDayAfter(fromDate);

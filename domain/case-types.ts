@@ -4,6 +4,7 @@
  */
 import type { Derivation, IsoDate, YearSchedule } from './calendar.js';
 import { DEFAULT_CASE_BUDGET, type CaseBudget } from './budget.js';
+import type { BoardMoments } from './supervision.js';
 import type { CasePlan, StageCode } from './catalog.js';
 
 export type Role = 'window' | 'reviewer' | 'coordinator' | 'admin';
@@ -180,6 +181,8 @@ export interface CaseStartInput {
   rules: ClockRules;
   /** history events after which the workflow continues as new (default in the workflow; tests lower it) */
   historyLimit?: number;
+  /** the workflow behaviour the case was started with (workflows/case-workflow.ts); absent in cases from before */
+  workflowVersion?: number;
 }
 
 /** One running stretch of a task's clock (between acceptance or resubmission and a pause or decision). */
@@ -272,9 +275,20 @@ export interface CaseSync {
   caseId: string;
   /** the seq of the last event in `events`: the version the read model reaches */
   version: number;
+  /** the hash of the event before `events[0]`, carried by the workflow (absent: read it back) */
+  prevHash?: string;
+  /** every row of the case (after events were taken back): rows the workflow no longer has go */
+  full?: boolean;
   events: CaseEvent[];
   rows: {
-    case: { status: CaseStatus; currentStage: StageCode; awaiting: Awaiting; closedAtMs: number | null };
+    case: {
+      status: CaseStatus;
+      currentStage: StageCode;
+      awaiting: Awaiting;
+      closedAtMs: number | null;
+      /** what the supervision board sorts and filters on (absent in legacy writes) */
+      board?: BoardMoments;
+    };
     stages: StageState[];
     tasks: TaskState[];
     certificates: CertificateRecord[];

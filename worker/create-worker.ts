@@ -1,6 +1,7 @@
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import { createReadModelActivities } from '../activities/read-model.js';
+import type { WorkerSettings } from '../config.js';
 import type { Database } from '../db/client.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -20,6 +21,7 @@ export interface WorkerDependencies {
   taskQueue: string;
   db: Database;
   timeZone: string;
+  settings?: WorkerSettings;
 }
 
 export async function createCaseWorker(deps: WorkerDependencies): Promise<Worker> {
@@ -29,5 +31,13 @@ export async function createCaseWorker(deps: WorkerDependencies): Promise<Worker
     taskQueue: deps.taskQueue,
     workflowBundle: await getWorkflowBundle(),
     activities: createReadModelActivities({ db: deps.db, timeZone: deps.timeZone }),
+    ...(deps.settings
+      ? {
+          maxCachedWorkflows: deps.settings.maxCachedWorkflows,
+          maxConcurrentWorkflowTaskExecutions: deps.settings.maxConcurrentWorkflowTaskExecutions,
+          maxConcurrentLocalActivityExecutions: deps.settings.maxConcurrentLocalActivityExecutions,
+          maxConcurrentActivityTaskExecutions: deps.settings.maxConcurrentActivityTaskExecutions,
+        }
+      : {}),
   });
 }

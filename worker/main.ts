@@ -5,7 +5,13 @@ import { connectDatabase } from '../db/client.js';
 import { runWorker } from './run.js';
 
 const config = loadConfig();
-Runtime.install({ shutdownSignals: ['SIGINT', 'SIGTERM'] });
+Runtime.install({
+  shutdownSignals: ['SIGINT', 'SIGTERM'],
+  // the SDK's own metrics (workflow cache, task latencies, …) on a Prometheus endpoint
+  ...(config.worker.metricsPort
+    ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.worker.metricsPort}` } } } }
+    : {}),
+});
 const database = connectDatabase(config.databaseUrl, { max: config.databasePoolSize });
 try {
   await runWorker(config, database.db);

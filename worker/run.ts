@@ -17,6 +17,7 @@ export async function runWorker(config: AppConfig, db: Database): Promise<void> 
     taskQueue: config.temporal.taskQueue,
     db,
     timeZone: config.timeZone,
+    settings: config.worker,
   });
   console.log(`worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   const clock = new WorkingCalendar([], config.timeZone);

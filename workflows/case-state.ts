@@ -49,6 +49,8 @@ export interface CaseState {
   materialsCount?: number;
   /** set when the read model refused a write for good: the case takes no requests until recovered */
   fault?: CaseFault | null;
+  /** the hash of the last audit event written, so a write need not read it back (absent: it does) */
+  lastHash?: string;
 }
 
 /** A moment at which the engine must act by itself, without anyone asking. */

@@ -22,6 +22,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   uuid4,
   workflowInfo,
@@ -29,7 +30,7 @@ import {
 import type { createReadModelActivities } from '../activities/read-model.js';
 import { WorkingCalendar } from '../domain/calendar.js';
 import type { Actor, CaseStartInput } from '../domain/case-types.js';
-import { readModelActivityOptions } from '../temporal.config.js';
+import { localReadModelActivityOptions, readModelActivityOptions, WAKE_UP_SPREAD_MS } from '../temporal.config.js';
 import {
   applyCalendarChange,
   applyDecision,
@@ -64,15 +65,26 @@ import {
   type ResolveEscalationInput,
 } from './escalations.js';
 import { assertOpen, emit } from './case-state.js';
-import { buildSyncs } from './sync.js';
+import { buildFullSync, buildSyncs } from './sync.js';
 
-const { syncCase, recordCaseFault } = proxyActivities<ReturnType<typeof createReadModelActivities>>(readModelActivityOptions);
+type ReadModelActivities = ReturnType<typeof createReadModelActivities>;
+const { syncCase, recordCaseFault } = proxyActivities<ReadModelActivities>(readModelActivityOptions);
+const local = proxyLocalActivities<ReadModelActivities>(localReadModelActivityOptions);
+
+/** A case's own delay after each automatic moment, 0 to WAKE_UP_SPREAD_MS, from its ID (deterministic). */
+export function wakeUpDelayMs(caseId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < caseId.length; i += 1) hash = Math.imul(hash ^ caseId.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % WAKE_UP_SPREAD_MS;
+}
 
 /** The read-model activity's refusal that retrying cannot cure (activities/read-model.ts). */
 export const DATA_ERROR = 'DATA_ERROR';
 
-function isDataError(error: unknown): error is ActivityFailure {
-  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === DATA_ERROR;
+/** A read-model write refused for good (a regular activity's failure wraps it; a local one's may not). */
+function dataErrorOf(error: unknown): ApplicationFailure | null {
+  const failure = error instanceof ActivityFailure ? error.cause : error;
+  return failure instanceof ApplicationFailure && failure.type === DATA_ERROR ? failure : null;
 }
 
 /** Each update answers with the audit seq after which its effect is in the read model. */
@@ -104,6 +116,12 @@ function refuseUnlessAdmin(actor: Actor): void {
 export const calendarChangedSignal = defineSignal<[CalendarChangeInput]>('calendarChanged');
 export const stateQuery = defineQuery<CaseState>('state');
 
+/**
+ * The behaviour new cases are started with (CaseStartInput.workflowVersion). Raise it, and branch
+ * on it, for a change that would not replay the histories of cases already running.
+ */
+export const CURRENT_WORKFLOW_VERSION = 1;
+
 /** How many recent Update IDs a case remembers the answers of. */
 const REMEMBERED_UPDATES = 200;
 
@@ -113,10 +131,22 @@ const HISTORY_EVENTS_BEFORE_CONTINUE = 5_000;
 export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): Promise<CaseState> {
   const state = carried ?? createInitialState(input);
   const newCode = (): string => uuid4().replace(/-/g, '').slice(0, 12).toUpperCase();
-  // The escalation ladder came after the first cases: histories recorded before it replay without it.
-  if (!carried) state.ladder = patched('escalation-ladder');
-  // Runs since the case budget cut a large flush into several writes; older histories wrote one.
-  const boundedSync = patched('bounded-sync');
+  /*
+   * How this run behaves. Cases started with a `workflowVersion` (CURRENT_WORKFLOW_VERSION when
+   * the API starts them) take every behaviour of that version with no patch marker in their
+   * history. Cases started before versions existed decide with patched(), as their histories
+   * were recorded: the escalation ladder (from the run that opened the case), then a large flush
+   * cut into several writes, the read model written as a local activity in the workflow task
+   * itself, and every due timer fired before one write, waking a little after each moment.
+   */
+  const version = input.workflowVersion ?? 0;
+  if (!carried) state.ladder = version >= 1 || patched('escalation-ladder');
+  const boundedSync = version >= 1 || patched('bounded-sync');
+  const localReadModel = version >= 1 || patched('local-read-model');
+  const spreadTimers = version >= 1 || patched('spread-timers');
+  // The opening first: a request delivered in the first activation (the API answers the
+  // opening before the workflow has run) must find the case's tasks.
+  if (!carried) openCase(state);
   /**
    * Before acting on a request, let every automatic action that is due happen first (a late
    * decision must not beat a deemed consent). Only runs that started with the ladder do this,
@@ -269,7 +299,6 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   );
   setHandler(stateQuery, () => state);
 
-  if (!carried) openCase(state);
   // Registered after the opening, so a calendar sent in the first activation follows case_opened.
   setHandler(calendarChangedSignal, (change) => {
     // A signal cannot be refused; a calendar that does not validate is ignored, never half-applied.
@@ -294,12 +323,18 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
     const writes = boundedSync ? parts : [{ ...parts[0]!, events, version: events[events.length - 1]!.seq }];
     for (const write of writes) {
       try {
-        await syncCase(write);
+        const writeOnce = localReadModel ? local.syncCase : syncCase;
+        const written = await writeOnce({ ...write, ...(state.lastHash ? { prevHash: state.lastHash } : {}) });
+        // (null when replaying a history whose writes returned nothing)
+        if (written?.lastHash) state.lastHash = written.lastHash;
+        // Events a discarded workflow task had written were taken back: rewrite every row.
+        if (written?.resync) await writeOnce(buildFullSync(state, write.version));
       } catch (error) {
-        if (!isDataError(error)) throw error;
+        const refusal = dataErrorOf(error);
+        if (!refusal) throw error;
         state.fault = {
           kind: 'data_error',
-          message: error.cause instanceof ApplicationFailure ? error.cause.message : 'the database refused a write',
+          message: refusal.message,
           seq: write.events[0]?.seq ?? null,
           atMs: Date.now(),
         };
@@ -324,10 +359,17 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
       continue;
     }
     const now = Date.now();
-    const due = listTimers(state).find((t) => t.at <= now);
-    if (due) {
-      fireTimer(state, due, now, newCode);
-      continue;
+    if (spreadTimers) {
+      if (listTimers(state).some((t) => t.at <= now)) {
+        fireDueTimers(state, now, newCode);
+        continue;
+      }
+    } else {
+      const due = listTimers(state).find((t) => t.at <= now);
+      if (due) {
+        fireTimer(state, due, now, newCode);
+        continue;
+      }
     }
     if (state.status !== 'open') {
       // Closed: answer late callers (their validators refuse) until handlers drain, then finish.
@@ -343,7 +385,8 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
     }
     const next = listTimers(state)[0];
     const hasWork = (): boolean => state.unflushed.length > 0;
-    if (next) await condition(hasWork, Math.max(1, next.at - now));
+    const delay = spreadTimers ? wakeUpDelayMs(state.input.caseId) : 0;
+    if (next) await condition(hasWork, Math.max(1, next.at - now + delay));
     else await condition(hasWork);
   }
 }

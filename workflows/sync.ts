@@ -7,10 +7,11 @@
  * case for stage and closing events), so the rows to write are read off them: a transition that
  * changes a row also records it.
  */
-import type { CaseEvent, CaseSync, NotificationRecord, TaskState } from '../domain/case-types.js';
+import { DEFAULT_STALL_RULES, type CaseEvent, type CaseSync, type NotificationRecord, type TaskState } from '../domain/case-types.js';
+import { computeBoardMoments, type BoardMoments } from '../domain/supervision.js';
 import { jsonBytes } from '../domain/text.js';
-import { computeAwaiting, currentStageCode } from './case-machine.js';
-import type { CaseState } from './case-state.js';
+import { computeAwaiting, currentStage, currentStageCode } from './case-machine.js';
+import { calendarOf, isTaskOpen, type CaseState } from './case-state.js';
 
 /**
  * Events per write are cut at this many bytes of JSON, far below Temporal's 2 MB payload limit.
@@ -47,6 +48,25 @@ function touchedBy(events: CaseEvent[]): Touched {
   return touched;
 }
 
+/** The board's view of the case: its current stage's open tasks and its open escalations. */
+export function boardMomentsOf(state: CaseState): BoardMoments {
+  const stage = state.status === 'open' ? currentStage(state) : null;
+  const open = stage?.status === 'in_review' ? state.tasks.filter((t) => t.stage === stage.code && isTaskOpen(t)) : [];
+  return computeBoardMoments(
+    open.map((t) => ({
+      department: t.department,
+      status: t.status,
+      deadlineMs: t.status === 'pending' ? (t.run?.deadlineMs ?? null) : null,
+      yellowFromMs: t.status === 'pending' ? (t.run?.yellowFromMs ?? null) : null,
+      lastEventAtMs: t.lastEventAtMs,
+      supplementRequestedAtMs: t.status === 'awaiting_supplement' ? (t.supplement?.requestedAt ?? null) : null,
+    })),
+    state.status === 'open' ? (state.escalations ?? []).filter((e) => e.status === 'open').map((e) => e.level) : [],
+    calendarOf(state),
+    { ...DEFAULT_STALL_RULES, ...state.input.rules.stalled },
+  );
+}
+
 function rowsOf(state: CaseState, events: CaseEvent[]): CaseSync['rows'] {
   const touched = touchedBy(events);
   const isTouchedTask = (task: TaskState) => touched.all || touched.tasks.has(task.taskId) || touched.stages.has(task.stage);
@@ -56,6 +76,7 @@ function rowsOf(state: CaseState, events: CaseEvent[]): CaseSync['rows'] {
       currentStage: currentStageCode(state),
       awaiting: computeAwaiting(state),
       closedAtMs: state.closedAtMs,
+      board: boardMomentsOf(state),
     },
     stages: touched.all || touched.stages.size > 0 ? state.stages : [],
     tasks: state.tasks.filter(isTouchedTask),
@@ -96,4 +117,28 @@ export function buildSyncs(state: CaseState, events: CaseEvent[], notifications:
     rows,
     notifications: index === 0 ? notifications : [],
   }));
+}
+
+/** Every row of the case, for a write that must leave nothing stale (after events were taken back). */
+export function buildFullSync(state: CaseState, version: number): CaseSync {
+  return {
+    caseId: state.input.caseId,
+    version,
+    events: [],
+    rows: {
+      case: {
+        status: state.status,
+        currentStage: currentStageCode(state),
+        awaiting: computeAwaiting(state),
+        closedAtMs: state.closedAtMs,
+        board: boardMomentsOf(state),
+      },
+      stages: state.stages,
+      tasks: state.tasks,
+      certificates: state.certificates,
+      escalations: state.escalations ?? [],
+    },
+    notifications: [],
+    full: true,
+  };
 }

@@ -1,30 +1,25 @@
 import type { FastifyInstance } from 'fastify';
-import { createHash, randomBytes } from 'node:crypto';
-import { resolveCasePlan, STAGE_CODES, type StageCode } from '../../domain/catalog.js';
-import type { Actor, CaseStartInput } from '../../domain/case-types.js';
+import { STAGE_CODES, type StageCode } from '../../domain/catalog.js';
+import type { Actor } from '../../domain/case-types.js';
 import { AppError } from '../../domain/errors.js';
 import { isCreditCode, isProjectCode } from '../../domain/identifiers.js';
 import {
   findAuditEvents,
   findCaseRow,
   findCases,
-  findCalendarYears,
   findCertificatesOfCases,
   findEscalationsOfCase,
   findEscalationsOfCases,
-  getRules,
   findStagesOfCases,
   findTasksOfCases,
-  getLatestCatalog,
   hasTaskOfDepartment,
-  insertCaseRow,
   type CaseRow,
 } from '../../db/queries.js';
-import { calendarChangedSignal, submitStageApplicationUpdate, withdrawUpdate } from '../../workflows/case-workflow.js';
-import type { YearSchedule } from '../../domain/calendar.js';
+import { submitStageApplicationUpdate, withdrawUpdate } from '../../workflows/case-workflow.js';
 import type { AppContext } from '../app.js';
 import { isReviewer, scopeCaseView, scopeEvent } from '../access.js';
 import { actorOf } from '../auth.js';
+import { newCaseId, openNewCase } from '../opening.js';
 import { parseInstant } from '../instants.js';
 import {
   AuditEventView,
@@ -38,22 +33,11 @@ import {
   ReasonBody,
   StageParams,
 } from '../schemas.js';
-import { signalCase, startCaseWorkflow, updateCase, updateIdFor, waitForCaseSynced } from '../temporal-edge.js';
+import { updateCase, updateIdFor } from '../temporal-edge.js';
 import { toAuditEventView, toCaseView, type ViewContext } from '../views.js';
 
 const MAX_BACKDATE_MS = 365 * 24 * 60 * 60 * 1000;
 const CLOCK_SKEW_MS = 60_000;
-const CASE_ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** Case IDs read well at a counter: C + acceptance date + 8 characters; derived from the
- * Idempotency-Key when there is one, so a retried request names the same case. */
-function newCaseId(localDate: string, subject: string, key: string | undefined): string {
-  const bytes = key
-    ? createHash('sha256').update(`case\u0000${subject}\u0000${key}\u0000${localDate}`).digest()
-    : randomBytes(8);
-  const suffix = Array.from(bytes.subarray(0, 8), (b) => CASE_ID_ALPHABET[b % 32]).join('');
-  return `C${localDate.replace(/-/g, '')}-${suffix}`;
-}
 
 function parseAcceptedAt(value: string | undefined, now: number): number {
   if (value === undefined) return now;
@@ -63,21 +47,6 @@ function parseAcceptedAt(value: string | undefined, now: number): number {
     throw new AppError('VALIDATION_FAILED', 'acceptedAt is more than 365 days back', { field: 'acceptedAt' });
   }
   return at;
-}
-
-const calendarVersions = (years: YearSchedule[]) => years.map((y) => `${y.year}@${y.version}`).join(',');
-
-/**
- * A year published between reading the calendar and starting the workflow would miss this case
- * (the publication signals only the cases it finds): compare and hand the case the new calendar.
- */
-async function catchUpWithCalendar(ctx: AppContext, input: CaseStartInput, actor: Actor): Promise<void> {
-  const current = await findCalendarYears(ctx.db);
-  if (calendarVersions(current) === calendarVersions(input.calendar)) return;
-  const changed = current.find((y) => !input.calendar.some((c) => c.year === y.year && c.version === y.version));
-  await signalCase(ctx.temporal, input.caseId, calendarChangedSignal, [
-    { calendar: current, year: changed?.year ?? current[current.length - 1]?.year ?? 0, actor },
-  ]);
 }
 
 export async function viewContext(ctx: AppContext): Promise<ViewContext> {
@@ -174,47 +143,40 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
         });
       }
       const acceptedAtMs = parseAcceptedAt(body.acceptedAt, Date.now());
-      const catalog = await getLatestCatalog(ctx.db);
+      const catalog = await ctx.reference.catalog();
       if (!catalog.projectTypes.some((t) => t.code === body.projectType)) {
         throw new AppError('VALIDATION_FAILED', `unknown projectType ${body.projectType}`, {
           field: 'projectType',
           allowed: catalog.projectTypes.map((t) => t.code),
         });
       }
-      return ctx.idempotency.run(request, reply, async (key, memo) => {
-        const calendar = await ctx.calendar();
-        // a retry names the case its first attempt named, even past midnight
-        const caseId = memo.resourceId ?? newCaseId(calendar.localDate(acceptedAtMs), actor.sub, key);
-        await memo.remember(caseId);
-        const input: CaseStartInput = {
-          caseId,
-          project: {
-            projectCode: body.projectCode,
-            projectName: body.projectName,
-            projectType: body.projectType,
-            applicant: body.applicant,
-            location: body.location ?? null,
-            totalInvestment: body.totalInvestment ?? null,
-            landArea: body.landArea ?? null,
-            floorArea: body.floorArea ?? null,
-          },
-          materials: body.materials ?? [],
-          plan: resolveCasePlan(catalog, body.projectType),
-          acceptedAtMs,
-          openedBy: actor,
-          calendar: await findCalendarYears(ctx.db),
-          timeZone: ctx.timeZone,
-          rules: await getRules(ctx.db),
-        };
-        const { created } = await insertCaseRow(ctx.db, input, actor);
-        const startInput = created ? input : ((await findCaseRow(ctx.db, input.caseId))?.startInput ?? input);
-        // If this fails the row stays: whether or not Temporal took the start, the sweep (or a
-        // retry with the same Idempotency-Key, which names the same case) starts it.
-        await startCaseWorkflow(ctx.temporal, ctx.taskQueue, startInput);
-        await catchUpWithCalendar(ctx, startInput, actor);
-        await waitForCaseSynced(ctx.temporal, input.caseId);
-        return { statusCode: 201, body: await reloadCaseView(ctx, input.caseId) };
-      });
+      const localDate = (await ctx.calendar()).localDate(acceptedAtMs);
+      return ctx.idempotency.run(
+        request,
+        reply,
+        async (key, memo) => {
+          // a retry names the case its first attempt named, even past midnight
+          const caseId = memo.resourceId ?? newCaseId(localDate, actor.sub, key);
+          await openNewCase(ctx.opening, {
+            caseId,
+            project: {
+              projectCode: body.projectCode,
+              projectName: body.projectName,
+              projectType: body.projectType,
+              applicant: body.applicant,
+              location: body.location ?? null,
+              totalInvestment: body.totalInvestment ?? null,
+              landArea: body.landArea ?? null,
+              floorArea: body.floorArea ?? null,
+            },
+            materials: body.materials ?? [],
+            acceptedAtMs,
+            actor,
+          });
+          return { statusCode: 201, body: await reloadCaseView(ctx, caseId) };
+        },
+        { resourceId: (key) => newCaseId(localDate, actor.sub, key) },
+      );
     },
   );
 

@@ -77,6 +77,6 @@ export async function stopChild(child: Child, timeoutMs = 10_000): Promise<void>
 }
 
 /** Node with TypeScript support (tsx), for the project's own entry points. */
-export function nodeArgs(entry: string): string[] {
-  return ['--import', 'tsx', entry];
+export function nodeArgs(entry: string, nodeFlags: string[] = []): string[] {
+  return [...nodeFlags, '--import', 'tsx', entry];
 }

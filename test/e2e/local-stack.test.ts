@@ -15,7 +15,7 @@ import { caseBody } from '../support/stack.js';
 const dataDir = mkdtempSync(path.join(tmpdir(), 'approval-local-stack-'));
 let running: ChildProcess | null = null;
 
-async function startLocalStack(ports: { api: number; temporal: number; postgres: number }): Promise<ChildProcess> {
+async function startLocalStack(ports: { api: number; temporal: number; ui: number; postgres: number }): Promise<ChildProcess> {
   const cli = process.env.TEMPORAL_CLI;
   if (!cli) throw new Error('the local stack test needs TEMPORAL_CLI: run it through ./scripts/test');
   const env: NodeJS.ProcessEnv = {
@@ -23,6 +23,7 @@ async function startLocalStack(ports: { api: number; temporal: number; postgres:
     DATA_DIR: dataDir,
     PORT: String(ports.api),
     TEMPORAL_PORT: String(ports.temporal),
+    TEMPORAL_UI_PORT: String(ports.ui),
     POSTGRES_PORT: String(ports.postgres),
     TEMPORAL_CLI: cli,
     LOG_LEVEL: 'warn',
@@ -67,7 +68,7 @@ afterAll(async () => {
 
 describe('./scripts/start on the embedded defaults', () => {
   it('serves a case decided concurrently, and keeps it across a restart', async () => {
-    const ports = { api: await findFreePort(), temporal: await findFreePort(), postgres: await findFreePort() };
+    const ports = { api: await findFreePort(), temporal: await findFreePort(), ui: await findFreePort(), postgres: await findFreePort() };
     running = await startLocalStack(ports);
     const http = createHttpClient(`http://127.0.0.1:${ports.api}`);
     expect((await http('GET', '/readyz', null)).status).toBe(200);

@@ -27,6 +27,7 @@ import { resolveCasePlan, type StageCode } from '../../domain/catalog.js';
 import { caseWorkflowId } from '../../temporal.config.js';
 import { getWorkflowBundle } from '../../worker/create-worker.js';
 import {
+  CURRENT_WORKFLOW_VERSION,
   caseWorkflow,
   decideUpdate,
   stateQuery,
@@ -157,6 +158,8 @@ export function buildCaseStartInput({ projectType, acceptedAtMs }: { projectType
     calendar: SEED_SCHEDULES,
     timeZone: TIME_ZONE,
     rules: DEFAULT_CLOCK_RULES,
+    // what the API starts cases with; the committed histories replay the versions before it
+    workflowVersion: CURRENT_WORKFLOW_VERSION,
   };
 }
 

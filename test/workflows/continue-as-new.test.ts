@@ -25,7 +25,7 @@ afterAll(async () => t?.close());
 
 describe('continue-as-new', () => {
   it('continues as new when the history passes its limit, and completes the case with nothing lost', async () => {
-    const opened = await t.openCase({ projectType: 'social-small', historyLimit: 40 });
+    const opened = await t.openCase({ projectType: 'social-small', historyLimit: 20 });
     const firstRunId = (await opened.handle.describe()).runId;
 
     for (const [index, stage] of STAGE_CODES.entries()) {
@@ -54,7 +54,7 @@ describe('continue-as-new', () => {
 
 describe('a retried request across continue-as-new', () => {
   it('answers with the first result and applies nothing twice', async () => {
-    const opened = await t.openCase({ projectType: 'social-small', historyLimit: 40 });
+    const opened = await t.openCase({ projectType: 'social-small', historyLimit: 20 });
     const firstRunId = (await opened.handle.describe()).runId;
     const escalate = () =>
       opened.handle.executeUpdate(escalateUpdate, {

@@ -1,0 +1,99 @@
+/**
+ * Opening a case (受理), the fast way: the API computes the opening with the same pure code the
+ * workflow runs (createInitialState + openCase), writes the case row with the opening's rows and
+ * audit events in one transaction, then starts the workflow, and answers. One start and one
+ * commit, nothing to wait for: the workflow's first write finds the opening already there.
+ *
+ * It waits for the workflow only when the workflow has more to do at once than the opening:
+ * a back-dated case whose timers have already passed (they fire in the first workflow task), or
+ * a calendar year published while the case was opening (the case is told, and its clocks move).
+ */
+import type { Client } from '@temporalio/client';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Actor, CaseStartInput } from '../domain/case-types.js';
+import { resolveCasePlan } from '../domain/catalog.js';
+import type { YearSchedule } from '../domain/calendar.js';
+import type { CaseSyncWriter } from '../db/case-sync.js';
+import type { Database } from '../db/client.js';
+import { findCalendarYears, findCaseRow } from '../db/queries.js';
+import { insertOpenedCase } from '../db/open-case.js';
+import { createInitialState, listTimers, openCase as applyOpening } from '../workflows/case-machine.js';
+import { calendarChangedSignal, CURRENT_WORKFLOW_VERSION } from '../workflows/case-workflow.js';
+import { buildSyncs } from '../workflows/sync.js';
+import type { ReferenceData } from './reference-data.js';
+import { signalCase, startCaseWorkflow, waitForCaseSynced } from './temporal-edge.js';
+
+const CASE_ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** Case IDs read well at a counter: C + acceptance date + 8 characters; derived from the
+ * Idempotency-Key when there is one, so a retried request names the same case. */
+export function newCaseId(localDate: string, subject: string, key: string | undefined): string {
+  const bytes = key
+    ? createHash('sha256').update(`case\u0000${subject}\u0000${key}\u0000${localDate}`).digest()
+    : randomBytes(8);
+  const suffix = Array.from(bytes.subarray(0, 8), (b) => CASE_ID_ALPHABET[b % 32]).join('');
+  return `C${localDate.replace(/-/g, '')}-${suffix}`;
+}
+
+export interface OpeningDependencies {
+  db: Database;
+  temporal: Client;
+  taskQueue: string;
+  timeZone: string;
+  reference: ReferenceData;
+  writer: CaseSyncWriter;
+}
+
+export interface OpeningRequest {
+  caseId: string;
+  project: CaseStartInput['project'];
+  materials: CaseStartInput['materials'];
+  acceptedAtMs: number;
+  actor: Actor;
+}
+
+const versionsOf = (years: YearSchedule[]) => years.map((y) => `${y.year}@${y.version}`).join(',');
+
+/** Opens the case (or, for a retry, makes sure the case it named is open and running). */
+export async function openNewCase(deps: OpeningDependencies, request: OpeningRequest): Promise<void> {
+  const [catalog, rules, calendar] = await Promise.all([deps.reference.catalog(), deps.reference.rules(), deps.reference.calendarYears()]);
+  const input: CaseStartInput = {
+    caseId: request.caseId,
+    project: request.project,
+    materials: request.materials,
+    plan: resolveCasePlan(catalog, request.project.projectType),
+    acceptedAtMs: request.acceptedAtMs,
+    openedBy: request.actor,
+    calendar,
+    timeZone: deps.timeZone,
+    rules,
+    workflowVersion: CURRENT_WORKFLOW_VERSION,
+  };
+  const state = createInitialState(input);
+  // as the workflow does for a case of this version
+  state.ladder = true;
+  applyOpening(state);
+  const syncs = buildSyncs(state, state.unflushed, state.outbox ?? []);
+  const acceptedOn = (await deps.reference.calendar()).localDate(input.acceptedAtMs);
+  const { created } = await insertOpenedCase(deps.db.$client, deps.writer, { input, openedBy: request.actor, acceptedOn, syncs });
+  // a retry starts the case its first attempt wrote, as it was written
+  const startInput = created ? input : ((await findCaseRow(deps.db, input.caseId))?.startInput ?? input);
+
+  // If this fails the row stays: whether or not Temporal took the start, the sweep (or a retry
+  // with the same Idempotency-Key, which names the same case) starts it.
+  await startCaseWorkflow(deps.temporal, deps.taskQueue, startInput);
+
+  // A year published between reading the calendar and starting the workflow would miss this
+  // case (the publication tells the cases it finds): compare, and tell the case.
+  const current = await findCalendarYears(deps.db);
+  let told = false;
+  if (versionsOf(current) !== versionsOf(startInput.calendar)) {
+    const changed = current.find((y) => !startInput.calendar.some((c) => c.year === y.year && c.version === y.version));
+    await signalCase(deps.temporal, input.caseId, calendarChangedSignal, [
+      { calendar: current, year: changed?.year ?? current.at(-1)?.year ?? 0, actor: request.actor },
+    ]);
+    told = true;
+  }
+  const timersDue = listTimers(state).some((timer) => timer.at <= Date.now());
+  if (!created || told || timersDue) await waitForCaseSynced(deps.temporal, input.caseId);
+}

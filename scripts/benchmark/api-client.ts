@@ -1,0 +1,74 @@
+/** The benchmark's HTTP client for the API: tokens for every role, bodies a window would send. */
+import { randomInt } from 'node:crypto';
+import { signToken } from '../../api/auth.js';
+import { computeCreditCodeCheck } from '../../domain/identifiers.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status}: ${JSON.stringify(body).slice(0, 300)}`);
+  }
+}
+
+export interface ApiClient {
+  call<T = any>(method: string, path: string, token: string, body?: unknown, idempotencyKey?: string): Promise<T>;
+  tokens: {
+    window: string;
+    coordinator: string;
+    admin: string;
+    reviewer(department: string): string;
+  };
+}
+
+export async function createApiClient(base: string, secret: string, departments: string[]): Promise<ApiClient> {
+  const sign = (sub: string, role: 'window' | 'reviewer' | 'coordinator' | 'admin', department?: string) =>
+    signToken({ sub, name: sub, role, ...(department ? { department } : {}) }, secret, '1d');
+  const reviewers = new Map<string, string>();
+  for (const department of departments) reviewers.set(department, await sign(`bench-reviewer-${department}`, 'reviewer', department));
+  const tokens = {
+    window: await sign('bench-window', 'window'),
+    coordinator: await sign('bench-coordinator', 'coordinator'),
+    admin: await sign('bench-admin', 'admin'),
+    reviewer: (department: string) => {
+      const token = reviewers.get(department);
+      if (!token) throw new Error(`no reviewer token for ${department}`);
+      return token;
+    },
+  };
+  return {
+    tokens,
+    async call(method, path, token, body, idempotencyKey) {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+        },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      const json: unknown = text ? JSON.parse(text) : null;
+      if (!response.ok) throw new ApiError(response.status, json);
+      return json as any;
+    },
+  };
+}
+
+let serial = randomInt(0, 500_000);
+
+/** A gov-building (or other) case as a window opens it, with a fresh project code. */
+export function benchCaseBody(projectType = 'gov-building', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  serial = (serial + 1) % 1_000_000;
+  const body17 = `91610100MA${String(serial).padStart(7, '0')}`;
+  return {
+    projectCode: `2026-610100-47-01-${String(serial).padStart(6, '0')}`,
+    projectName: `压测项目 ${serial}`,
+    projectType,
+    applicant: { name: '压测建设单位', creditCode: body17 + computeCreditCodeCheck(body17) },
+    materials: [{ name: '立项申请书', copies: 1 }],
+    ...extra,
+  };
+}

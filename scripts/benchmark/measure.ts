@@ -1,0 +1,79 @@
+/** Timing helpers for the benchmark: run work at a fixed concurrency and summarise latencies. */
+import type { CpuSample } from './cpu.js';
+
+export interface Summary {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+  /** operations per second over the whole run */
+  rate: number;
+  /** CPU milliseconds per operation, by process (where the machine's time went) */
+  cpuMsPerOp?: CpuSample;
+}
+
+/** Measures CPU between two points; set once by the benchmark (scripts/bench.ts). */
+export const cpuMeter: { current: { sample(): CpuSample; since(before: CpuSample): CpuSample } | null } = { current: null };
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+}
+
+export function summarise(latencies: number[], seconds: number): Summary {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    n: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted.at(-1) ?? 0),
+    rate: round(sorted.length / seconds),
+  };
+}
+
+export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/**
+ * Runs `work(i)` for i in 0..n-1 with `concurrency` lanes and returns each call's latency (ms)
+ * and the wall time (s). `onProgress` hears of every completion.
+ */
+export async function runConcurrently(
+  n: number,
+  concurrency: number,
+  work: (index: number) => Promise<unknown>,
+  onProgress?: (done: number) => void,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) {
+        const index = next++;
+        const at = performance.now();
+        await work(index);
+        latencies.push(performance.now() - at);
+        onProgress?.(++done);
+      }
+    }),
+  );
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
+export async function measure(
+  n: number,
+  concurrency: number,
+  work: (index: number) => Promise<unknown>,
+  onProgress?: (done: number) => void,
+): Promise<Summary> {
+  const meter = cpuMeter.current;
+  const before = meter?.sample();
+  const { latencies, seconds } = await runConcurrently(n, concurrency, work, onProgress);
+  const summary = summarise(latencies, seconds);
+  if (meter && before) {
+    const spent = meter.since(before);
+    summary.cpuMsPerOp = Object.fromEntries(Object.entries(spent).map(([name, s]) => [name, round((s * 1000) / Math.max(1, n), 1)]));
+  }
+  return summary;
+}

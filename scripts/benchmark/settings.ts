@@ -1,0 +1,37 @@
+/** The settings that matter to the figures, set for the benchmark's stack and printed with them. */
+import { loadWorkerSettings, type WorkerSettings } from '../../config.js';
+
+/** The worker settings under test: the environment's, or the defaults. */
+export function benchWorkerSettings(): WorkerSettings {
+  return { ...loadWorkerSettings(), metricsPort: 0 };
+}
+
+export function workerSettingsEnv(metricsPort = 0): NodeJS.ProcessEnv {
+  const settings = benchWorkerSettings();
+  return {
+    WORKER_MAX_CACHED_WORKFLOWS: String(settings.maxCachedWorkflows),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: String(settings.maxConcurrentWorkflowTaskExecutions),
+    WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: String(settings.maxConcurrentLocalActivityExecutions),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: String(settings.maxConcurrentActivityTaskExecutions),
+    WORKER_METRICS_PORT: String(metricsPort),
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10',
+  };
+}
+
+export interface BenchSettings {
+  concurrency: number;
+  worker: WorkerSettings;
+  databasePoolSizePerProcess: number;
+  database: string;
+  temporal: string;
+}
+
+export function describeSettings(options: { concurrency: number; databaseUrl: string; embedded: boolean }): BenchSettings {
+  return {
+    concurrency: options.concurrency,
+    worker: benchWorkerSettings(),
+    databasePoolSizePerProcess: Number(process.env.DATABASE_POOL_SIZE ?? '10'),
+    database: options.embedded ? 'embedded PostgreSQL 18 (durable: fsync on, synchronous commit)' : new URL(options.databaseUrl).host,
+    temporal: 'Temporal CLI dev server 1.5.1 (SQLite file)',
+  };
+}

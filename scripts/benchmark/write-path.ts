@@ -1,0 +1,108 @@
+/**
+ * The API's write path as a window and reviewers use it: opening cases, deciding tasks (each
+ * with an Idempotency-Key, as a careful client sends), and whole gov-building cases from
+ * acceptance to completion.
+ */
+import { randomUUID } from 'node:crypto';
+import { benchCaseBody, type ApiClient } from './api-client.js';
+import { measure, round, type Summary } from './measure.js';
+
+export interface WritePath {
+  open: Summary;
+  /**
+   * Cases opened per second until every one of them had also run its workflow's first task:
+   * an opening answers before its workflow runs, so the answers alone would flatter the rate.
+   */
+  openSustainedRate: number;
+  decide: Summary;
+  /** whole gov-building cases: open, every decision, every stage application */
+  fullCase: Summary;
+  requestsPerFullCase: number;
+}
+
+interface CaseJson {
+  caseId: string;
+  stages: { tasks: { taskId: string; department: string; status: string }[] }[];
+}
+
+const STAGES = ['land-use-planning', 'engineering-permit', 'construction-permit', 'completion-acceptance'];
+
+/** Every item of a project type, stage by stage, each after its prerequisites: the order reviewers can decide in. */
+async function decisionOrder(api: ApiClient, projectType: string): Promise<{ itemCode: string; department: string }[][]> {
+  const catalog = await api.call<{ projectTypes: { code: string; stages: { items: { code: string; department: string; after: string[] }[] }[] }[] }>(
+    'GET',
+    '/v1/catalog',
+    api.tokens.window,
+  );
+  const type = catalog.projectTypes.find((t) => t.code === projectType);
+  if (!type) throw new Error(`no project type ${projectType}`);
+  return type.stages.map((stage) => {
+    const order: { itemCode: string; department: string }[] = [];
+    const done = new Set<string>();
+    while (order.length < stage.items.length) {
+      for (const item of stage.items) {
+        if (done.has(item.code) || !item.after.every((code) => done.has(code))) continue;
+        order.push({ itemCode: item.code, department: item.department });
+        done.add(item.code);
+      }
+    }
+    return order;
+  });
+}
+
+export async function measureWritePath(
+  api: ApiClient,
+  options: { n: number; concurrency: number; fullCases: number; workflowsYetToRun: () => Promise<number> },
+  progress: (label: string) => (done: number) => void,
+): Promise<WritePath> {
+  const settle = async () => {
+    while ((await options.workflowsYetToRun()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  const { n, concurrency } = options;
+  // warm-up
+  for (let i = 0; i < concurrency; i += 1) await api.call('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID());
+
+  await settle();
+  const opened: CaseJson[] = [];
+  const openingStarted = performance.now();
+  const open = await measure(
+    n,
+    concurrency,
+    async () => opened.push(await api.call<CaseJson>('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID())),
+    progress('API open case'),
+  );
+  await settle();
+  const openSustainedRate = round(n / ((performance.now() - openingStarted) / 1000));
+  const pending = opened.flatMap((c) => c.stages[0]!.tasks.filter((t) => t.status === 'pending').map((t) => ({ caseId: c.caseId, task: t })));
+  const decisions = pending.slice(0, n);
+  const decide = await measure(
+    decisions.length,
+    concurrency,
+    (i) => {
+      const { caseId, task } = decisions[i]!;
+      return api.call('POST', `/v1/cases/${caseId}/tasks/${task.taskId}/decision`, api.tokens.reviewer(task.department), { decision: 'approve', opinion: '同意' }, randomUUID());
+    },
+    progress('API decision'),
+  );
+
+  const order = await decisionOrder(api, 'gov-building');
+  const requestsPerFullCase = 1 + order.reduce((sum, stage) => sum + stage.length, 0) + STAGES.length - 1;
+  const fullCase = await measure(
+    options.fullCases,
+    concurrency,
+    async () => {
+      const { caseId } = await api.call<CaseJson>('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID());
+      for (const [index, stage] of STAGES.entries()) {
+        if (index > 0) {
+          await api.call('POST', `/v1/cases/${caseId}/stages/${stage}/application`, api.tokens.window, { materials: [{ name: `${stage} 申请材料` }] }, randomUUID());
+        }
+        // each decision releases the items waiting for it before it answers, so none needs a read
+        for (const item of order[index]!) {
+          await api.call('POST', `/v1/cases/${caseId}/tasks/${caseId}-${item.itemCode}/decision`, api.tokens.reviewer(item.department), { decision: 'approve' }, randomUUID());
+        }
+      }
+    },
+    progress('API full gov-building case'),
+  );
+  return { open, openSustainedRate, decide, fullCase, requestsPerFullCase };
+}

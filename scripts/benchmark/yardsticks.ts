@@ -1,0 +1,72 @@
+/**
+ * What Temporal itself needs, measured on the same server in the same run as the API: a start
+ * with its first Update, a start alone, an Update with a no-op handler, with a local-activity
+ * write of one row, and with a regular-activity write.
+ */
+import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { measure, type Summary } from './measure.js';
+import {
+  bareWorkflow,
+  finishSignal,
+  touchUpdate,
+  touchWithActivityWriteUpdate,
+  touchWithLocalWriteUpdate,
+} from './bare-workflows.js';
+
+export interface Yardsticks {
+  startAndFirstUpdate: Summary;
+  start: Summary;
+  update: Summary;
+  updateWithLocalWrite: Summary;
+  updateWithActivityWrite: Summary;
+  /** `count` updates with a local-activity write after one start: the bare shape of a full case */
+  caseShaped: Summary;
+}
+
+export async function measureYardsticks(
+  client: Client,
+  taskQueue: string,
+  options: { n: number; concurrency: number; updatesPerCase: number; cases: number },
+  progress: (label: string) => (done: number) => void,
+): Promise<Yardsticks> {
+  const { n, concurrency } = options;
+  const started: string[] = [];
+  const startOne = async () => {
+    const workflowId = `bare-${randomUUID()}`;
+    started.push(workflowId);
+    return client.workflow.start(bareWorkflow, { workflowId, taskQueue });
+  };
+  // warm-up: the worker's first tasks load the bundle
+  for (let i = 0; i < concurrency; i += 1) await (await startOne()).executeUpdate(touchUpdate);
+
+  const startAndFirstUpdate = await measure(n, concurrency, async () => (await startOne()).executeUpdate(touchUpdate), progress('bare start + first update'));
+  const start = await measure(n, concurrency, startOne, progress('bare start'));
+  const handles = await Promise.all(Array.from({ length: concurrency }, startOne));
+  await Promise.all(handles.map((h) => h.executeUpdate(touchUpdate)));
+  const update = await measure(n, concurrency, (i) => handles[i % concurrency]!.executeUpdate(touchUpdate), progress('bare update'));
+  const updateWithLocalWrite = await measure(
+    n,
+    concurrency,
+    (i) => handles[i % concurrency]!.executeUpdate(touchWithLocalWriteUpdate),
+    progress('bare update + local-activity write'),
+  );
+  const updateWithActivityWrite = await measure(
+    Math.max(concurrency, Math.floor(n / 4)),
+    concurrency,
+    (i) => handles[i % concurrency]!.executeUpdate(touchWithActivityWriteUpdate),
+    progress('bare update + activity write'),
+  );
+  const caseShaped = await measure(
+    options.cases,
+    concurrency,
+    async () => {
+      const handle = await startOne();
+      await handle.executeUpdate(touchWithLocalWriteUpdate);
+      for (let i = 1; i < options.updatesPerCase; i += 1) await handle.executeUpdate(touchWithLocalWriteUpdate);
+    },
+    progress('bare case-shaped run'),
+  );
+  await Promise.all(started.map((workflowId) => client.workflow.getHandle(workflowId).signal(finishSignal).catch(() => undefined)));
+  return { startAndFirstUpdate, start, update, updateWithLocalWrite, updateWithActivityWrite, caseShaped };
+}
