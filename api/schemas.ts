@@ -338,7 +338,28 @@ const BoardTask = Type.Object({
   workingDaysOverdue: Type.Integer(),
   reasons: Type.Array(Type.String()),
 });
+export const BoardQuery = Type.Object(
+  {
+    department: Type.Optional(Param(40)),
+    light: Type.Optional(Type.Union([Type.Literal('red'), Type.Literal('yellow'), Type.Literal('green'), Type.Literal('paused')])),
+    reason: Type.Optional(
+      Type.Union([
+        Type.Literal('overdue'),
+        Type.Literal('due_soon'),
+        Type.Literal('no_activity'),
+        Type.Literal('applicant_silent'),
+        Type.Literal('escalated'),
+        Type.Literal('fault'),
+      ]),
+    ),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+    cursor: Type.Optional(Param(500)),
+  },
+  { additionalProperties: false },
+);
+export type BoardQuery = Static<typeof BoardQuery>;
 export const BoardView = Type.Object({
+  nextCursor: Nullable(Type.String()),
   items: Type.Array(
     Type.Object({
       caseId: Type.String(),

@@ -1,5 +1,5 @@
 /** Query functions over the read model: `find` returns a list or nothing, `get` one row or throws. */
-import { and, asc, desc, eq, exists, gt, gte, ilike, inArray, lt, lte, not, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gt, gte, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { WorkingCalendar, type YearSchedule } from '../domain/calendar.js';
 import { createCaseSyncWriter } from './case-sync.js';
 import { insertOpenedCase } from './open-case.js';
@@ -21,7 +21,7 @@ import {
   stages,
   tasks,
 } from './schema.js';
-import type { BoardCaseInput } from '../domain/supervision.js';
+import type { BoardTaskInput } from '../domain/supervision.js';
 import { budgetOf } from '../domain/budget.js';
 import { DEFAULT_CLOCK_RULES, DEFAULT_LADDER, DEFAULT_STALL_RULES, type ClockRules } from '../domain/case-types.js';
 
@@ -101,7 +101,7 @@ export async function findTasksOfCases(db: Database, caseIds: string[]): Promise
 }
 
 export async function findTaskRow(db: Database, taskId: string): Promise<TaskRow | undefined> {
-  const [row] = await db.select().from(tasks).where(eq(tasks.taskId, taskId));
+  const [row] = await hotReadsOf(db).task.execute({ taskId });
   return row;
 }
 
@@ -164,30 +164,19 @@ function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => (string | num
   return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
 }
 
-/** A SQL condition: the case's current-stage tasks put it under `light` now (SPEC §3 Light). */
-function caseLightCondition(light: Light, now: Date): SQL {
-  const taskOfCurrentStage = (condition: SQL) =>
-    exists(
-      sql`(select 1 from ${tasks} where ${tasks.caseId} = ${cases.caseId} and ${tasks.stage} = ${cases.currentStage} and ${condition})`,
-    );
-  // postgres-js binds no Date inside raw SQL: pass the instant as text.
+/**
+ * A case's light at `now` in SQL, from the board moments its row carries (SPEC §3 Light: the worst
+ * of its current stage's tasks). The same rule as domain/light.ts computeCaseLight; a test holds
+ * the two together (test/api/lights.test.ts).
+ */
+export function caseLightSql(now: Date): SQL<Light> {
   const at = sql`${now.toISOString()}::timestamptz`;
-  const red = taskOfCurrentStage(sql`${tasks.status} = 'pending' and ${tasks.deadline} < ${at}`);
-  const yellow = taskOfCurrentStage(sql`${tasks.status} = 'pending' and ${tasks.yellowFrom} <= ${at}`);
-  const running = taskOfCurrentStage(sql`${tasks.status} = 'pending'`);
-  const open = eq(cases.status, 'open');
-  switch (light) {
-    case 'done':
-      return not(open);
-    case 'red':
-      return and(open, red)!;
-    case 'yellow':
-      return and(open, not(red), yellow)!;
-    case 'green':
-      return and(open, not(red), not(yellow), running)!;
-    case 'paused':
-      return and(open, not(running))!;
-  }
+  return sql<Light>`case
+    when ${cases.status} <> 'open' then 'done'
+    when ${cases.boardDeadline} < ${at} then 'red'
+    when ${cases.boardYellowFrom} <= ${at} then 'yellow'
+    when ${cases.boardRunning} then 'green'
+    else 'paused' end`;
 }
 
 export interface CaseFilter {
@@ -216,7 +205,7 @@ export async function findCases(db: Database, filter: CaseFilter): Promise<{ row
     const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     conditions.push(or(ilike(cases.projectCode, pattern), ilike(cases.projectName, pattern))!);
   }
-  if (filter.light) conditions.push(caseLightCondition(filter.light, filter.now));
+  if (filter.light) conditions.push(sql`${caseLightSql(filter.now)} = ${filter.light}`);
   if (filter.cursor) conditions.push(olderThanCursor(filter.cursor, cases.createdAt, cases.caseId));
   const rows = await db
     .select()
@@ -263,68 +252,57 @@ export async function findTasks(db: Database, filter: TaskFilter): Promise<{ row
     default:
       break;
   }
-  // deadline nulls sort last; the cursor carries the sort key ('' for no deadline)
-  const sortKey = sql<string>`coalesce(to_char(${tasks.deadline} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS'), '9999')`;
+  // By deadline (tasks without a running clock last), then task: the order of the inbox indexes.
   if (filter.cursor) {
-    const [key, taskId] = decodeCursor(filter.cursor, 2) as [string, string];
-    conditions.push(sql`(${sortKey}, ${tasks.taskId}) > (${key}, ${taskId})`);
+    const [deadline, taskId] = decodeCursor(filter.cursor, 2) as [string, string];
+    if (deadline === '') conditions.push(sql`${tasks.deadline} is null and ${tasks.taskId} > ${taskId}`);
+    else {
+      const at = new Date(deadline);
+      if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+      conditions.push(or(gt(tasks.deadline, at), and(eq(tasks.deadline, at), gt(tasks.taskId, taskId)), sql`${tasks.deadline} is null`)!);
+    }
   }
   const rows = await db
-    .select({ row: tasks, key: sortKey })
+    .select()
     .from(tasks)
     .where(and(...conditions))
-    .orderBy(sortKey, asc(tasks.taskId))
+    .orderBy(sql`${tasks.deadline} asc nulls last`, asc(tasks.taskId))
     .limit(filter.limit + 1);
-  const page = toPage(rows, filter.limit, (r) => [r.key, r.row.taskId]);
-  return { rows: page.rows.map((r) => r.row), nextCursor: page.nextCursor };
+  return toPage(rows, filter.limit, (r) => [r.deadline?.toISOString() ?? '', r.taskId]);
 }
 
 export type EscalationRow = typeof escalations.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
 
-/** Open cases with their current stage's open tasks and their open escalations, for the board. */
-export async function findBoardInput(db: Database): Promise<BoardCaseInput[]> {
-  const openCases = await db
-    .select({
-      caseId: cases.caseId,
-      projectCode: cases.projectCode,
-      projectName: cases.projectName,
-      stage: cases.currentStage,
-      rules: sql<ClockRules>`${cases.startInput}->'rules'`,
-      faulted: sql<boolean>`${cases.fault} is not null`,
-    })
-    .from(cases)
-    .where(eq(cases.status, 'open'));
-  if (openCases.length === 0) return [];
-  const [openTasks, openEscalations] = await Promise.all([
-    db
-      .select()
-      .from(tasks)
-      .where(sql`${tasks.status} in ('blocked', 'pending', 'awaiting_supplement') and exists (
-        select 1 from ${cases} where ${cases.caseId} = ${tasks.caseId} and ${cases.status} = 'open' and ${cases.currentStage} = ${tasks.stage})`),
-    db.select({ caseId: escalations.caseId, level: escalations.level }).from(escalations).where(eq(escalations.status, 'open')),
-  ]);
-  return openCases.map((c) => ({
-    caseId: c.caseId,
-    projectCode: c.projectCode,
-    projectName: c.projectName,
-    tasks: openTasks
-      .filter((t) => t.caseId === c.caseId)
-      .map((t) => ({
-        taskId: t.taskId,
-        itemCode: t.itemCode,
-        department: t.department,
-        status: t.status,
-        dueDate: t.dueDate,
-        deadlineMs: t.deadline?.getTime() ?? null,
-        yellowFromMs: t.yellowFrom?.getTime() ?? null,
-        lastEventAtMs: t.lastEventAt.getTime(),
-        supplementRequestedAtMs: t.status === 'awaiting_supplement' ? (t.supplement?.requestedAt ?? null) : null,
-      })),
-    openEscalationLevels: openEscalations.filter((e) => e.caseId === c.caseId).map((e) => e.level),
-    ...(c.rules?.stalled ? { stalled: { ...DEFAULT_STALL_RULES, ...c.rules.stalled } } : {}),
-    faulted: c.faulted,
-  }));
+/** The open tasks of each case's current stage, as the board assesses them. */
+export async function findOpenTasksOfCurrentStages(
+  db: Database,
+  cases: { caseId: string; stage: string }[],
+): Promise<Map<string, BoardTaskInput[]>> {
+  const byCase = new Map<string, BoardTaskInput[]>();
+  if (cases.length === 0) return byCase;
+  const stageOf = new Map(cases.map((c) => [c.caseId, c.stage]));
+  const rows = await db
+    .select()
+    .from(tasks)
+    .where(and(inArray(tasks.caseId, [...stageOf.keys()]), inArray(tasks.status, ['blocked', 'pending', 'awaiting_supplement'])));
+  for (const t of rows) {
+    if (stageOf.get(t.caseId) !== t.stage) continue;
+    const list = byCase.get(t.caseId) ?? byCase.set(t.caseId, []).get(t.caseId)!;
+    list.push({
+      taskId: t.taskId,
+      itemCode: t.itemCode,
+      department: t.department,
+      status: t.status,
+      dueDate: t.dueDate,
+      deadlineMs: t.deadline?.getTime() ?? null,
+      yellowFromMs: t.yellowFrom?.getTime() ?? null,
+      lastEventAtMs: t.lastEventAt.getTime(),
+      supplementRequestedAtMs: t.status === 'awaiting_supplement' ? (t.supplement?.requestedAt ?? null) : null,
+    });
+  }
+  for (const list of byCase.values()) list.sort((a, b) => (a.taskId < b.taskId ? -1 : 1));
+  return byCase;
 }
 
 export async function findEscalationsOfCases(db: Database, caseIds: string[]): Promise<EscalationRow[]> {
@@ -390,4 +368,63 @@ export async function findNotifications(
     .orderBy(desc(notifications.createdAt), desc(notifications.notificationId))
     .limit(filter.limit + 1);
   return toPage(rows, filter.limit, (r) => [r.createdAt.toISOString(), r.notificationId]);
+}
+
+/*
+ * The hot reads, each one statement prepared once per database (no query building per request):
+ * a case with every row of it, and a task with its case.
+ */
+function prepareHotReads(db: Database) {
+  return {
+    caseWithRows: db.query.cases
+      .findFirst({
+        where: eq(cases.caseId, sql.placeholder('caseId')),
+        with: {
+          stages: { orderBy: asc(stages.order) },
+          tasks: { orderBy: asc(tasks.taskId) },
+          certificates: { orderBy: asc(certificates.number) },
+          escalations: { orderBy: [asc(escalations.openedAt), asc(escalations.escalationId)] },
+        },
+      })
+      .prepare('case_with_rows'),
+    taskWithCase: db.query.tasks
+      .findFirst({ where: eq(tasks.taskId, sql.placeholder('taskId')), with: { case: true } })
+      .prepare('task_with_case'),
+    task: db.select().from(tasks).where(eq(tasks.taskId, sql.placeholder('taskId'))).prepare('task_by_id'),
+  };
+}
+const hotReads = new WeakMap<Database, ReturnType<typeof prepareHotReads>>();
+function hotReadsOf(db: Database): ReturnType<typeof prepareHotReads> {
+  let reads = hotReads.get(db);
+  if (!reads) {
+    reads = prepareHotReads(db);
+    hotReads.set(db, reads);
+  }
+  return reads;
+}
+
+export type CaseWithRows = CaseRow & { stages: StageRow[]; tasks: TaskRow[]; certificates: CertificateRow[]; escalations: EscalationRow[] };
+
+/** A case and all its rows, in one statement. */
+export async function findCaseWithRows(db: Database, caseId: string): Promise<CaseWithRows | undefined> {
+  return hotReadsOf(db).caseWithRows.execute({ caseId });
+}
+
+/** Cases and all their rows, in one statement. */
+export async function findCasesWithRows(db: Database, caseIds: string[]): Promise<CaseWithRows[]> {
+  if (caseIds.length === 0) return [];
+  return db.query.cases.findMany({
+    where: inArray(cases.caseId, caseIds),
+    with: {
+      stages: { orderBy: asc(stages.order) },
+      tasks: { orderBy: asc(tasks.taskId) },
+      certificates: { orderBy: asc(certificates.number) },
+      escalations: { orderBy: [asc(escalations.openedAt), asc(escalations.escalationId)] },
+    },
+  });
+}
+
+/** A task and its case, in one statement. */
+export async function findTaskWithCase(db: Database, taskId: string): Promise<(TaskRow & { case: CaseRow }) | undefined> {
+  return hotReadsOf(db).taskWithCase.execute({ taskId });
 }

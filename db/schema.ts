@@ -3,7 +3,7 @@
  * state; these tables are written by idempotent activities (and, for a case's opening row and
  * idempotency records, by the API) so that queries never have to ask Temporal.
  */
-import { sql } from 'drizzle-orm';
+import { relations, sql } from 'drizzle-orm';
 import {
   boolean,
   char,
@@ -424,3 +424,22 @@ export const apiInstances = pgTable('api_instances', {
   startedAt: instant('started_at').notNull().defaultNow(),
   heartbeatAt: instant('heartbeat_at').notNull().defaultNow(),
 });
+
+/*
+ * How the read model's tables hang together, for queries that load a case with its rows in one
+ * statement (db/queries.ts).
+ */
+export const caseRelations = relations(cases, ({ many }) => ({
+  stages: many(stages),
+  tasks: many(tasks),
+  certificates: many(certificates),
+  escalations: many(escalations),
+}));
+export const stageRelations = relations(stages, ({ one }) => ({ case: one(cases, { fields: [stages.caseId], references: [cases.caseId] }) }));
+export const taskRelations = relations(tasks, ({ one }) => ({ case: one(cases, { fields: [tasks.caseId], references: [cases.caseId] }) }));
+export const certificateRelations = relations(certificates, ({ one }) => ({
+  case: one(cases, { fields: [certificates.caseId], references: [cases.caseId] }),
+}));
+export const escalationRelations = relations(escalations, ({ one }) => ({
+  case: one(cases, { fields: [escalations.caseId], references: [cases.caseId] }),
+}));

@@ -1,7 +1,4 @@
-/**
- * GET /v1/stats (SPEC §3 Statistics), aggregated in SQL over the read model. The period is a
- * pair of instants (the start of `from` and the end of `to`, local time); open cases count too.
- */
+/** GET /v1/stats (SPEC §3 Statistics), from the statistics the read model keeps per day. */
 import { sql } from 'drizzle-orm';
 import type { Database } from './client.js';
 
@@ -60,36 +57,31 @@ function add(target: Sums, row: Sums): void {
   target.overdueOpen += row.overdueOpen;
 }
 
-export async function computeStats(db: Database, fromInstant: Date, toInstant: Date, nowInstant: Date): Promise<Stats> {
-  // postgres-js does not serialize a Date bound into a raw sql`` fragment (drizzle maps Dates
-  // only for column-typed parameters): bind ISO strings and cast them.
-  const from = sql`${fromInstant.toISOString()}::timestamptz`;
-  const to = sql`${toInstant.toISOString()}::timestamptz`;
+/**
+ * The figures for the local dates `from`..`to` (inclusive), from the daily statistics the
+ * read model keeps (task_stats_daily, case_stats_daily: one row per day, department and item),
+ * plus the tasks overdue now, counted on the index of running deadlines.
+ */
+export async function computeStats(db: Database, from: string, to: string, nowInstant: Date): Promise<Stats> {
   const now = sql`${nowInstant.toISOString()}::timestamptz`;
   const [caseCounts] = await db.execute<{ opened: number; completed: number; rejected: number; withdrawn: number }>(sql`
-    select
-      count(*) filter (where accepted_at between ${from} and ${to})::int as opened,
-      count(*) filter (where status = 'completed' and closed_at between ${from} and ${to})::int as completed,
-      count(*) filter (where status = 'rejected' and closed_at between ${from} and ${to})::int as rejected,
-      count(*) filter (where status = 'withdrawn' and closed_at between ${from} and ${to})::int as withdrawn
-    from cases`);
+    select coalesce(sum(opened), 0)::int as opened, coalesce(sum(completed), 0)::int as completed,
+      coalesce(sum(rejected), 0)::int as rejected, coalesce(sum(withdrawn), 0)::int as withdrawn
+    from case_stats_daily where day between ${from}::date and ${to}::date`);
 
   // A task is decided when it becomes approved or rejected (deemed consent included); a deemed
-  // consent is never on time: the department did not act.
+  // consent is never on time: the department did not act (db/case-sync.ts counts them so).
   const rows = await db.execute<Sums & { department: string; itemCode: string }>(sql`
     select department, item_code as "itemCode",
-      count(*) filter (where decided)::int as decided,
-      count(*) filter (where decided and on_time)::int as "onTime",
-      coalesce(sum(used_working_days) filter (where decided), 0)::int as used,
-      coalesce(sum(committed) filter (where decided), 0)::int as committed,
-      coalesce(sum(statutory_working_days) filter (where decided), 0)::int as statutory,
-      count(*) filter (where status = 'pending' and deadline < ${now})::int as "overdueOpen"
+      sum(decided)::int as decided, sum("onTime")::int as "onTime", sum(used)::int as used,
+      sum(committed)::int as committed, sum(statutory)::int as statutory, sum("overdueOpen")::int as "overdueOpen"
     from (
-      select *,
-        status in ('approved', 'rejected') and decided_at between ${from} and ${to} as decided,
-        coalesce(decision->>'decision', '') <> 'deemed_consent' and decided_at <= deadline as on_time,
-        committed_working_days + coalesce((extension->>'workingDays')::int, 0) as committed
-      from tasks
+      select department, item_code, decided, on_time as "onTime", used_working_days as used,
+        committed_working_days as committed, statutory_working_days as statutory, 0 as "overdueOpen"
+      from task_stats_daily where day between ${from}::date and ${to}::date
+      union all
+      select department, item_code, 0, 0, 0, 0, 0, 1
+      from tasks where status = 'pending' and deadline < ${now}
     ) t
     group by department, item_code`);
 

@@ -33,6 +33,23 @@ export interface Derivation {
 export interface Deadline { startDate: IsoDate; dueDate: IsoDate; deadlineMs: number; derivation: Derivation }
 export interface DayClass { working: boolean; reason?: 'weekend' | 'holiday'; makeUp: boolean; provisional: boolean }
 
+/**
+ * One formatter per zone for every calendar (building one is costly, and calendars are built per
+ * case). Throws RangeError for an unknown zone, so a bad configuration fails at start.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterOf(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23',
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
 const DAY_MS = 86_400_000;
 const QUARTER_HOUR_MS = 900_000;
 const MEMO_LIMIT = 4_096;
@@ -155,11 +172,7 @@ export class WorkingCalendar {
       });
     }
     this.timeZone = timeZone;
-    // Throws RangeError for an unknown zone, so a bad configuration fails at start.
-    this.formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23',
-      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-    });
+    this.formatter = formatterOf(timeZone);
   }
 
   /** the published schedule of a year, or the provisional one computed from the statutory holidays */

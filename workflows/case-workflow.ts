@@ -12,6 +12,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -19,11 +20,13 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  isCancellation,
   log,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -144,6 +147,7 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   const boundedSync = version >= 1 || patched('bounded-sync');
   const localReadModel = version >= 1 || patched('local-read-model');
   const spreadTimers = version >= 1 || patched('spread-timers');
+  const alarm = createAlarm();
   // The opening first: a request delivered in the first activation (the API answers the
   // opening before the workflow has run) must find the case's tasks.
   if (!carried) openCase(state);
@@ -386,7 +390,37 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
     const next = listTimers(state)[0];
     const hasWork = (): boolean => state.unflushed.length > 0;
     const delay = spreadTimers ? wakeUpDelayMs(state.input.caseId) : 0;
-    if (next) await condition(hasWork, Math.max(1, next.at - now + delay));
+    if (version >= 1) {
+      // One durable timer for the next moment, kept while requests come and go (a request need
+      // not cancel and restart it): re-armed only when the moment moves.
+      if (next) await Promise.race([condition(hasWork), alarm.at(next.at + delay)]);
+      else {
+        alarm.cancel();
+        await condition(hasWork);
+      }
+    } else if (next) await condition(hasWork, Math.max(1, next.at - now + delay));
     else await condition(hasWork);
   }
+}
+
+/** A single timer that is left running when asked for the same moment again. */
+function createAlarm() {
+  let armed: { at: number; scope: CancellationScope; rang: Promise<void> } | null = null;
+  return {
+    at(at: number): Promise<void> {
+      if (armed?.at !== at) {
+        armed?.scope.cancel();
+        const scope = new CancellationScope();
+        const rang = scope.run(() => sleep(Math.max(1, at - Date.now()))).catch((error: unknown) => {
+          if (!isCancellation(error)) throw error;
+        });
+        armed = { at, scope, rang };
+      }
+      return armed.rang;
+    },
+    cancel(): void {
+      armed?.scope.cancel();
+      armed = null;
+    },
+  };
 }

@@ -5,15 +5,11 @@ import { AppError } from '../../domain/errors.js';
 import { isCreditCode, isProjectCode } from '../../domain/identifiers.js';
 import {
   findAuditEvents,
-  findCaseRow,
   findCases,
-  findCertificatesOfCases,
-  findEscalationsOfCase,
-  findEscalationsOfCases,
-  findStagesOfCases,
-  findTasksOfCases,
-  hasTaskOfDepartment,
+  findCasesWithRows,
+  findCaseWithRows,
   type CaseRow,
+  type CaseWithRows,
 } from '../../db/queries.js';
 import { submitStageApplicationUpdate, withdrawUpdate } from '../../workflows/case-workflow.js';
 import type { AppContext } from '../app.js';
@@ -53,12 +49,10 @@ export async function viewContext(ctx: AppContext): Promise<ViewContext> {
   return { calendar: await ctx.calendar(), now: Date.now() };
 }
 
-/** The case row, if the caller may see it (reviewers: cases with their department's tasks). */
-export async function getVisibleCase(ctx: AppContext, caseId: string, actor: Actor): Promise<CaseRow> {
-  const row = await findCaseRow(ctx.db, caseId);
-  const visible =
-    row !== undefined &&
-    (actor.role !== 'reviewer' || (await hasTaskOfDepartment(ctx.db, caseId, actor.department ?? '')));
+/** The case with its rows, if the caller may see it (reviewers: cases with their department's tasks). One statement. */
+export async function getVisibleCase(ctx: AppContext, caseId: string, actor: Actor): Promise<CaseWithRows> {
+  const row = await findCaseWithRows(ctx.db, caseId);
+  const visible = row !== undefined && (actor.role !== 'reviewer' || row.tasks.some((t) => t.department === actor.department));
   if (!row || !visible) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
   return row;
 }
@@ -70,37 +64,30 @@ export function assertCaseNotFaulted(row: CaseRow): void {
   }
 }
 
-/** Full Case views for a page of rows, with one query per table. */
+/** Full Case views of cases loaded with their rows. */
+export async function toCaseViews(ctx: AppContext, rows: CaseWithRows[]): Promise<CaseView[]> {
+  const view = await viewContext(ctx);
+  return rows.map((row) => toCaseView(view, row, row.stages, row.tasks, row.certificates, row.escalations));
+}
+
+/** Full Case views for a page of case rows: their rows in one statement. */
 export async function loadCaseViews(ctx: AppContext, rows: CaseRow[]): Promise<CaseView[]> {
-  const ids = rows.map((r) => r.caseId);
-  const [view, stageRows, taskRows, certificateRows, escalationRows] = await Promise.all([
-    viewContext(ctx),
-    findStagesOfCases(ctx.db, ids),
-    findTasksOfCases(ctx.db, ids),
-    findCertificatesOfCases(ctx.db, ids),
-    findEscalationsOfCases(ctx.db, ids),
-  ]);
-  const of = <T extends { caseId: string }>(list: T[], caseId: string) => list.filter((item) => item.caseId === caseId);
-  return rows.map((row) =>
-    toCaseView(
-      view,
-      row,
-      of(stageRows, row.caseId),
-      of(taskRows, row.caseId),
-      of(certificateRows, row.caseId),
-      of(escalationRows, row.caseId),
-    ),
+  const loaded = new Map((await findCasesWithRows(ctx.db, rows.map((r) => r.caseId))).map((row) => [row.caseId, row]));
+  return toCaseViews(
+    ctx,
+    rows.map((row) => loaded.get(row.caseId)).filter((row): row is CaseWithRows => row !== undefined),
   );
 }
 
-export async function loadCaseView(ctx: AppContext, row: CaseRow): Promise<CaseView> {
-  const [view] = await loadCaseViews(ctx, [row]);
+export async function loadCaseView(ctx: AppContext, row: CaseRow | CaseWithRows): Promise<CaseView> {
+  const [view] = 'tasks' in row ? await toCaseViews(ctx, [row]) : await loadCaseViews(ctx, [row]);
   if (!view) throw new AppError('NOT_FOUND', `case ${row.caseId} not found`);
   return view;
 }
 
-async function reloadCaseView(ctx: AppContext, caseId: string): Promise<CaseView> {
-  const row = await findCaseRow(ctx.db, caseId);
+/** The case as it is now, read back after a change (read-your-writes: the change is in the read model). */
+export async function reloadCaseView(ctx: AppContext, caseId: string): Promise<CaseView> {
+  const row = await findCaseWithRows(ctx.db, caseId);
   if (!row) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
   return loadCaseView(ctx, row);
 }
@@ -228,14 +215,13 @@ export function registerCaseRoutes(app: FastifyInstance, ctx: AppContext): void 
     async (request) => {
       const { caseId } = request.params as { caseId: string };
       const actor = actorOf(request);
-      await getVisibleCase(ctx, caseId, actor);
+      const row = await getVisibleCase(ctx, caseId, actor);
       const events = (await findAuditEvents(ctx.db, caseId)).map(toAuditEventView);
       if (!isReviewer(actor)) return { items: events, nextCursor: null };
       // A reviewer sees the whole chain, with other departments' task events emptied (SPEC §6.0).
-      const [taskRows, escalationRows] = await Promise.all([findTasksOfCases(ctx.db, [caseId]), findEscalationsOfCase(ctx.db, caseId)]);
       const context = {
-        departmentOfTask: new Map(taskRows.map((t) => [t.taskId, t.department])),
-        taskOfEscalation: new Map(escalationRows.map((e) => [e.escalationId, e.taskId])),
+        departmentOfTask: new Map(row.tasks.map((t) => [t.taskId, t.department])),
+        taskOfEscalation: new Map(row.escalations.map((e) => [e.escalationId, e.taskId])),
       };
       return { items: events.map((event) => scopeEvent(event, actor, context)), nextCursor: null };
     },

@@ -1,16 +1,17 @@
 /** 电子监察 and coordination: escalations, the board, statistics, notifications. */
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { ROLES } from '../../domain/case-types.js';
+import { DEFAULT_STALL_RULES, ROLES } from '../../domain/case-types.js';
 import { AppError } from '../../domain/errors.js';
-import { buildBoard } from '../../domain/supervision.js';
-import { findBoardInput, findEscalation, findEscalations, findNotifications, findTaskRow, getRules } from '../../db/queries.js';
+import { buildBoardEntry } from '../../domain/supervision.js';
+import { findBoardCases } from '../../db/board.js';
+import { findEscalation, findEscalations, findNotifications, findOpenTasksOfCurrentStages, findTaskRow } from '../../db/queries.js';
 import { computeStats } from '../../db/stats.js';
 import { toNotificationView } from '../../worker/notification-deliverer.js';
 import { escalateUpdate, resolveEscalationUpdate } from '../../workflows/case-workflow.js';
 import type { AppContext } from '../app.js';
 import { actorOf } from '../auth.js';
 import {
+  BoardQuery,
   BoardView,
   CaseIdParams,
   EscalateBody,
@@ -162,13 +163,34 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
       schema: {
         tags: ['supervision'],
         summary: 'Open cases at risk, worst first: red before yellow, then working days overdue, then escalation level',
-        querystring: Type.Object({}, { additionalProperties: false }),
+        querystring: BoardQuery,
         response: { 200: BoardView, ...errors },
       },
     },
-    async () => {
-      const [view, input, rules] = await Promise.all([viewContext(ctx), findBoardInput(ctx.db), getRules(ctx.db)]);
-      return { items: buildBoard(input, view.calendar, rules.stalled, view.now) };
+    async (request) => {
+      const query = request.query as BoardQuery;
+      const [view, rules] = await Promise.all([viewContext(ctx), ctx.reference.rules()]);
+      const { rows, nextCursor } = await findBoardCases(ctx.db, { ...query, limit: query.limit ?? 50, now: new Date(view.now) });
+      const tasksByCase = await findOpenTasksOfCurrentStages(ctx.db, rows.map((r) => ({ caseId: r.caseId, stage: r.currentStage })));
+      const items = rows
+        .map((row) =>
+          buildBoardEntry(
+            {
+              caseId: row.caseId,
+              projectCode: row.projectCode,
+              projectName: row.projectName,
+              tasks: tasksByCase.get(row.caseId) ?? [],
+              openEscalationLevels: [row.escalationLevel],
+              faulted: row.faulted,
+              ...(row.stalled ? { stalled: { ...DEFAULT_STALL_RULES, ...row.stalled } } : {}),
+            },
+            view.calendar,
+            rules.stalled,
+            view.now,
+          ),
+        )
+        .filter((entry): entry is NonNullable<typeof entry> => entry !== null);
+      return { items, nextCursor };
     },
   );
 
@@ -193,7 +215,7 @@ export function registerSupervisionRoutes(app: FastifyInstance, ctx: AppContext)
         if (!isRealDate(value)) throw new AppError('VALIDATION_FAILED', `${field} is not a calendar date`, { field });
       }
       if (from > to) throw new AppError('VALIDATION_FAILED', 'from is after to', { field: 'from' });
-      const stats = await computeStats(ctx.db, new Date(calendar.startOfDay(from)), new Date(calendar.endOfDay(to)), new Date(now));
+      const stats = await computeStats(ctx.db, from, to, new Date(now));
       return { from, to, ...stats };
     },
   );

@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { budgetOf, checkBudget, decisionTextBytes, describeExcess } from '../../domain/budget.js';
 import type { Material } from '../../domain/case-types.js';
 import { AppError } from '../../domain/errors.js';
-import { findTaskRow, findTasks } from '../../db/queries.js';
+import { findTaskRow, findTasks, findTaskWithCase } from '../../db/queries.js';
 import { decideUpdate, grantExtensionUpdate, submitSupplementUpdate } from '../../workflows/case-workflow.js';
 import type { AppContext } from '../app.js';
+import { isReviewer } from '../access.js';
 import { actorOf } from '../auth.js';
 import {
   DecisionBody,
@@ -23,24 +24,38 @@ import { assertCaseNotFaulted, getVisibleCase, viewContext } from './cases.js';
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
 
 export function registerTaskRoutes(app: FastifyInstance, ctx: AppContext): void {
+  /** Each task route's task and case, read once (one statement) for both the 403 and the 404. */
+  const loaded = new WeakMap<FastifyRequest, Promise<Awaited<ReturnType<typeof findTaskWithCase>>>>();
+  const loadTask = (request: FastifyRequest) => {
+    let task = loaded.get(request);
+    if (!task) {
+      task = findTaskWithCase(ctx.db, (request.params as { taskId: string }).taskId);
+      loaded.set(request, task);
+    }
+    return task;
+  };
+
   /** 403 before 400: a reviewer may not learn what another department's task accepts. */
   async function assertOwnDepartment(request: FastifyRequest): Promise<void> {
     const actor = actorOf(request);
     if (actor.role !== 'reviewer') return;
-    const { taskId } = request.params as { taskId: string };
-    const task = await findTaskRow(ctx.db, taskId);
+    const task = await loadTask(request);
     if (task && task.department !== actor.department) {
-      throw new AppError('FORBIDDEN', `task ${taskId} belongs to department ${task.department}`);
+      throw new AppError('FORBIDDEN', `task ${task.taskId} belongs to department ${task.department}`);
     }
   }
 
   async function getTaskOfCase(request: FastifyRequest) {
     const actor = actorOf(request);
     const { caseId, taskId } = request.params as { caseId: string; taskId: string };
-    const caseRow = await getVisibleCase(ctx, caseId, actor);
-    const task = await findTaskRow(ctx.db, taskId);
-    if (!task || task.caseId !== caseId) throw new AppError('NOT_FOUND', `task ${taskId} not found in case ${caseId}`);
-    return { actor, caseId, taskId, task, caseRow };
+    const task = await loadTask(request);
+    // the case is visible to a reviewer through this very task (its department was checked above)
+    if (!task || task.caseId !== caseId) {
+      if (!task) await getVisibleCase(ctx, caseId, actor); // an unknown case is the 404 to give
+      throw new AppError('NOT_FOUND', `task ${taskId} not found in case ${caseId}`);
+    }
+    if (isReviewer(actor) && task.department !== actor.department) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
+    return { actor, caseId, taskId, task, caseRow: task.case };
   }
 
   async function taskView(taskId: string): Promise<TaskView> {
