@@ -15,12 +15,23 @@ export function caseIdOfWorkflowId(workflowId: string): string | null {
   return workflowId.startsWith('case-') ? workflowId.slice('case-'.length) : null;
 }
 
+/** A calendar publication's workflow: one per publication, so a repeated PUT starts nothing new. */
+export function calendarPublicationWorkflowId(publicationId: string): string {
+  return `calendar-publication-${publicationId}`;
+}
+
 /** Search attribute set when a case starts (register it in the namespace: `ProjectCode` Keyword). */
 export const PROJECT_CODE_SEARCH_ATTRIBUTE = defineSearchAttributeKey('ProjectCode', SearchAttributeType.KEYWORD);
 
 /** Read-model writes: short, idempotent, retried until the database is back. */
 export const readModelActivityOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+/** The calendar publication's reads and progress records: short, retried until the database is back. */
+export const calendarActivityOptions: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 

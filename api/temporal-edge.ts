@@ -9,11 +9,12 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdConflictPolicy, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import type { CaseStartInput } from '../domain/case-types.js';
 import { AppError, isErrorCode, type ErrorCode } from '../domain/errors.js';
-import { caseWorkflowId, PROJECT_CODE_SEARCH_ATTRIBUTE } from '../temporal.config.js';
+import { calendarPublicationWorkflowId, caseWorkflowId, PROJECT_CODE_SEARCH_ATTRIBUTE } from '../temporal.config.js';
+import { calendarPublicationWorkflow, type CalendarPublicationInput } from '../workflows/calendar-publication.js';
 import { caseWorkflow, syncedUpdate, type UpdateResult } from '../workflows/case-workflow.js';
 
 /**
@@ -130,4 +131,21 @@ export async function signalCase<Args extends unknown[]>(
 
 export async function waitForCaseSynced(client: Client, caseId: string): Promise<void> {
   await updateCase(client, caseId, syncedUpdate, []);
+}
+
+/** Starts a calendar publication's workflow; one already started (or finished) for it is left as it is. */
+export async function startCalendarPublication(client: Client, taskQueue: string, input: CalendarPublicationInput): Promise<void> {
+  try {
+    await client.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+      client.workflow.start(calendarPublicationWorkflow, {
+        workflowId: calendarPublicationWorkflowId(input.publicationId),
+        taskQueue,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      }),
+    );
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw toAppError(error);
+  }
 }

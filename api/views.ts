@@ -2,7 +2,7 @@
 import type { WorkingCalendar } from '../domain/calendar.js';
 import type { Actor } from '../domain/case-types.js';
 import { computeCaseLight, computeTaskLight, worstLight, type Light } from '../domain/light.js';
-import type { AuditEventRow, CaseRow, CertificateRow, EscalationRow, StageRow, TaskRow } from '../db/queries.js';
+import type { AuditEventRow, CaseViewRow, CertificateRow, EscalationRow, StageRow, TaskRow } from '../db/queries.js';
 import type { CaseSummaryView, CaseView, CertificateView, EscalationView, StageView, TaskView } from './schemas.js';
 
 export interface ViewContext {
@@ -114,12 +114,12 @@ export function toCertificateView(ctx: ViewContext, row: CertificateRow): Certif
   };
 }
 
-function caseLight(ctx: ViewContext, row: CaseRow, caseTasks: TaskRow[]): Light {
+function caseLight(ctx: ViewContext, row: CaseViewRow, caseTasks: TaskRow[]): Light {
   const current = caseTasks.filter((t) => t.stage === row.currentStage);
   return computeCaseLight(row.status, current.map((t) => taskLight(t, ctx.now)));
 }
 
-export function toCaseSummaryView(ctx: ViewContext, row: CaseRow, caseTasks: TaskRow[]): CaseSummaryView {
+export function toCaseSummaryView(ctx: ViewContext, row: CaseViewRow, caseTasks: TaskRow[]): CaseSummaryView {
   return {
     caseId: row.caseId,
     projectCode: row.projectCode,
@@ -161,7 +161,7 @@ export function toEscalationView(ctx: ViewContext, row: EscalationRow): Escalati
 
 export function toCaseView(
   ctx: ViewContext,
-  row: CaseRow,
+  row: CaseViewRow,
   stageRows: StageRow[],
   taskRows: TaskRow[],
   certificateRows: CertificateRow[],

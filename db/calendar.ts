@@ -1,10 +1,10 @@
 /**
- * Publishing working-day schedules (table `calendar_years`). Publication runs under one
- * transaction-scoped advisory lock so that two administrators publishing at once store their
- * versions, and tell the open cases, one after the other: a case never ends up with an older
- * calendar than the table holds.
+ * Publishing working-day schedules (table `calendar_years`) and the progress of carrying each
+ * publication to the open cases (table `calendar_publications`; the carrying is a workflow,
+ * workflows/calendar-publication.ts). Storing runs under one transaction-scoped advisory lock,
+ * so two administrators publishing at once store their versions one after the other.
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { HolidayRange, YearSchedule } from '../domain/calendar.js';
 import type { Actor } from '../domain/case-types.js';
 import type { Database } from './client.js';
@@ -32,10 +32,6 @@ export async function findPublishedSchedules(db: Executor): Promise<YearSchedule
   return rows.map((r) => ({ year: r.year, version: r.version, holidays: r.holidays, makeUpDays: r.makeUpDays }));
 }
 
-export async function findOpenCaseIds(db: Executor): Promise<string[]> {
-  const rows = await db.select({ caseId: cases.caseId }).from(cases).where(eq(cases.status, 'open')).orderBy(asc(cases.caseId));
-  return rows.map((r) => r.caseId);
-}
 
 /** Runs `work` in a transaction holding the calendar publication lock. */
 export async function withCalendarPublicationLock<T>(db: Database, work: (tx: Executor) => Promise<T>): Promise<T> {
@@ -85,6 +81,52 @@ export async function storeCalendarYear(
     .onConflictDoUpdate({ target: calendarYears.year, set: values })
     .returning();
   if (!row) throw new Error(`calendar ${input.year} was not stored`);
-  await tx.insert(calendarPublications).values(values);
+  const openCases = await tx.select({ n: sql<number>`count(*)::int` }).from(cases).where(eq(cases.status, 'open'));
+  await tx.insert(calendarPublications).values({
+    ...values,
+    publicationId: publicationIdOf(input.year, values.version),
+    status: 'running',
+    openCasesTotal: openCases[0]?.n ?? 0,
+  });
   return { row, changed: true };
+}
+
+/** A publication's ID: the year and the version it published. */
+export function publicationIdOf(year: number, version: number): string {
+  return `${year}-v${version}`;
+}
+
+export type PublicationRow = typeof calendarPublications.$inferSelect;
+
+export async function findPublication(db: Executor, publicationId: string): Promise<PublicationRow | undefined> {
+  const [row] = await db.select().from(calendarPublications).where(eq(calendarPublications.publicationId, publicationId));
+  return row;
+}
+
+/** The publication that carried (or carries) a year's version to the open cases. */
+export async function findPublicationOf(db: Executor, year: number, version: number): Promise<PublicationRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(calendarPublications)
+    .where(and(eq(calendarPublications.year, year), eq(calendarPublications.version, version)));
+  return row;
+}
+
+/** Open case IDs after `after` (keyset), for a publication to tell in batches. */
+export async function findOpenCaseIdsAfter(db: Executor, after: string | null, limit: number): Promise<string[]> {
+  const rows = await db
+    .select({ caseId: cases.caseId })
+    .from(cases)
+    .where(after === null ? eq(cases.status, 'open') : and(eq(cases.status, 'open'), gt(cases.caseId, after)))
+    .orderBy(asc(cases.caseId))
+    .limit(limit);
+  return rows.map((r) => r.caseId);
+}
+
+/** Records how many open cases a publication has told, and whether it is done. */
+export async function recordPublicationProgress(db: Executor, publicationId: string, updated: number, done: boolean): Promise<void> {
+  await db
+    .update(calendarPublications)
+    .set({ openCasesUpdated: updated, ...(done ? { status: 'done', finishedAt: new Date() } : {}) })
+    .where(eq(calendarPublications.publicationId, publicationId));
 }

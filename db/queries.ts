@@ -1,5 +1,5 @@
 /** Query functions over the read model: `find` returns a list or nothing, `get` one row or throws. */
-import { and, asc, desc, eq, exists, gt, gte, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, exists, gt, gte, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { WorkingCalendar, type YearSchedule } from '../domain/calendar.js';
 import { createCaseSyncWriter } from './case-sync.js';
 import { insertOpenedCase } from './open-case.js';
@@ -179,6 +179,24 @@ export function caseLightSql(now: Date): SQL<Light> {
     else 'paused' end`;
 }
 
+/** The cases whose light is `light` at `now`: caseLightSql's rule as conditions an index can serve. */
+function caseLightCondition(light: Light, now: Date): SQL {
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const open = sql`${cases.status} = 'open'`;
+  switch (light) {
+    case 'done':
+      return sql`${cases.status} <> 'open'`;
+    case 'red':
+      return sql`${open} and ${cases.boardDeadline} < ${at}`;
+    case 'yellow':
+      return sql`${open} and ${cases.boardYellowFrom} <= ${at} and (${cases.boardDeadline} is null or ${cases.boardDeadline} >= ${at})`;
+    case 'green':
+      return sql`${open} and ${cases.boardRunning} and ${cases.boardDeadline} >= ${at} and ${cases.boardYellowFrom} > ${at}`;
+    case 'paused':
+      return sql`${open} and not ${cases.boardRunning}`;
+  }
+}
+
 export interface CaseFilter {
   status?: string;
   stage?: string;
@@ -202,10 +220,12 @@ export async function findCases(db: Database, filter: CaseFilter): Promise<{ row
     );
   }
   if (filter.q) {
+    // the expression of the trigram index cases_search_idx
     const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    conditions.push(or(ilike(cases.projectCode, pattern), ilike(cases.projectName, pattern))!);
+    conditions.push(sql`(${cases.projectCode} || ' ' || ${cases.projectName}) ilike ${pattern}`);
   }
-  if (filter.light) conditions.push(sql`${caseLightSql(filter.now)} = ${filter.light}`);
+  if (filter.light) conditions.push(caseLightCondition(filter.light, filter.now));
+
   if (filter.cursor) conditions.push(olderThanCursor(filter.cursor, cases.createdAt, cases.caseId));
   const rows = await db
     .select()
@@ -374,11 +394,15 @@ export async function findNotifications(
  * The hot reads, each one statement prepared once per database (no query building per request):
  * a case with every row of it, and a task with its case.
  */
+/** A case row as views need it: without the start input (the whole plan, kept for the sweep). */
+const VIEW_COLUMNS = { startInput: false } as const;
+
 function prepareHotReads(db: Database) {
   return {
     caseWithRows: db.query.cases
       .findFirst({
         where: eq(cases.caseId, sql.placeholder('caseId')),
+        columns: VIEW_COLUMNS,
         with: {
           stages: { orderBy: asc(stages.order) },
           tasks: { orderBy: asc(tasks.taskId) },
@@ -403,7 +427,8 @@ function hotReadsOf(db: Database): ReturnType<typeof prepareHotReads> {
   return reads;
 }
 
-export type CaseWithRows = CaseRow & { stages: StageRow[]; tasks: TaskRow[]; certificates: CertificateRow[]; escalations: EscalationRow[] };
+export type CaseViewRow = Omit<CaseRow, 'startInput'>;
+export type CaseWithRows = CaseViewRow & { stages: StageRow[]; tasks: TaskRow[]; certificates: CertificateRow[]; escalations: EscalationRow[] };
 
 /** A case and all its rows, in one statement. */
 export async function findCaseWithRows(db: Database, caseId: string): Promise<CaseWithRows | undefined> {
@@ -415,6 +440,7 @@ export async function findCasesWithRows(db: Database, caseIds: string[]): Promis
   if (caseIds.length === 0) return [];
   return db.query.cases.findMany({
     where: inArray(cases.caseId, caseIds),
+    columns: VIEW_COLUMNS,
     with: {
       stages: { orderBy: asc(stages.order) },
       tasks: { orderBy: asc(tasks.taskId) },

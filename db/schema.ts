@@ -116,10 +116,10 @@ export const cases = pgTable(
     check('cases_land_area_finite', sql`${t.landArea} between 0 and 1e12`),
     check('cases_floor_area_finite', sql`${t.floorArea} between 0 and 1e12`),
     uniqueIndex('cases_one_open_per_project').on(t.projectCode).where(sql`${t.status} = 'open'`),
-    index('cases_status_created_idx').on(t.status, t.createdAt.desc(), t.caseId.desc()),
-    index('cases_created_idx').on(t.createdAt.desc(), t.caseId.desc()),
+    index('cases_status_created_idx').on(t.status, t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
+    index('cases_created_idx').on(t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
     // the board: red first by deadline; the rest by level from the moment they are at risk
-    index('cases_board_red_idx').on(t.boardDeadline, t.escalationLevel.desc(), t.caseId).where(sql`${t.status} = 'open'`),
+    index('cases_board_red_idx').on(t.boardDeadline, t.escalationLevel.desc().nullsFirst(), t.caseId).where(sql`${t.status} = 'open'`),
     index('cases_board_from_idx').on(t.boardFrom).where(sql`${t.status} = 'open'`),
     // the sweep of cases whose workflow never started
     index('cases_unstarted_idx').on(t.createdAt).where(sql`not ${t.workflowRan}`),
@@ -266,8 +266,8 @@ export const escalations = pgTable(
   },
   (t) => [
     index('escalations_case_idx').on(t.caseId),
-    index('escalations_opened_idx').on(t.openedAt.desc(), t.escalationId.desc()),
-    index('escalations_status_opened_idx').on(t.status, t.openedAt.desc(), t.escalationId.desc()),
+    index('escalations_opened_idx').on(t.openedAt.desc().nullsFirst(), t.escalationId.desc().nullsFirst()),
+    index('escalations_status_opened_idx').on(t.status, t.openedAt.desc().nullsFirst(), t.escalationId.desc().nullsFirst()),
   ],
 );
 
@@ -294,8 +294,8 @@ export const notifications = pgTable(
     lastError: text('last_error'),
   },
   (t) => [
-    index('notifications_created_idx').on(t.createdAt.desc(), t.notificationId.desc()),
-    index('notifications_audience_idx').on(t.audience, t.department, t.createdAt.desc(), t.notificationId.desc()),
+    index('notifications_created_idx').on(t.createdAt.desc().nullsFirst(), t.notificationId.desc().nullsFirst()),
+    index('notifications_audience_idx').on(t.audience, t.department, t.createdAt.desc().nullsFirst(), t.notificationId.desc().nullsFirst()),
     index('notifications_undelivered_idx').on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`),
   ],
 );

@@ -62,17 +62,33 @@ function remember<K, V>(memo: Map<K, V>, key: K, value: V): void {
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Days since 1970-01-01; throws on anything but a real 'YYYY-MM-DD' date. */
+/*
+ * Dates and day numbers are converted constantly (every working day counted is one), so both
+ * directions are kept once computed: a few tens of thousands of days at most.
+ */
+const dayNumbers = new Map<string, number>();
+const datesOfDayNumbers = new Map<number, IsoDate>();
+
 function toDayNumber(date: IsoDate): number {
+  const known = dayNumbers.get(date);
+  if (known !== undefined) return known;
   const match = ISO_DATE.exec(date);
   const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN;
   if (Number.isNaN(ms) || fromDayNumber(ms / DAY_MS) !== date) {
     throw new RangeError(`not a calendar date (YYYY-MM-DD): ${String(date)}`);
   }
+  if (dayNumbers.size >= 100_000) dayNumbers.clear();
+  dayNumbers.set(date, ms / DAY_MS);
   return ms / DAY_MS;
 }
 
 function fromDayNumber(day: number): IsoDate {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  const known = datesOfDayNumbers.get(day);
+  if (known !== undefined) return known;
+  const date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+  if (datesOfDayNumbers.size >= 100_000) datesOfDayNumbers.clear();
+  datesOfDayNumbers.set(day, date);
+  return date;
 }
 
 /** The date `n` calendar days after `date` (n may be negative). */
@@ -267,11 +283,33 @@ export class WorkingCalendar {
 
   /** working days in [fromInclusive, toExclusive) */
   countWorkingDays(fromInclusive: IsoDate, toExclusive: IsoDate): number {
-    toDayNumber(fromInclusive);
-    toDayNumber(toExclusive);
-    let count = 0;
-    for (let d = fromInclusive; d < toExclusive; d = addDays(d, 1)) if (this.isWorkingDay(d)) count++;
-    return count;
+    const from = toDayNumber(fromInclusive);
+    const to = toDayNumber(toExclusive);
+    if (to <= from) return 0;
+    // by running counts per year: the rest of the first year, whole years between, the start of the last
+    const fromYear = yearOf(fromInclusive);
+    const toYear = yearOf(toExclusive);
+    const indexIn = (year: number, day: number) => day - toDayNumber(`${year}-01-01`);
+    const first = this.runningCountOf(fromYear);
+    if (fromYear === toYear) return first[indexIn(toYear, to)]! - first[indexIn(fromYear, from)]!;
+    let count = first.at(-1)! - first[indexIn(fromYear, from)]!;
+    for (let year = fromYear + 1; year < toYear; year += 1) count += this.runningCountOf(year).at(-1)!;
+    return count + this.runningCountOf(toYear)[indexIn(toYear, to)]!;
+  }
+
+  private readonly runningCounts = new Map<number, Int32Array>();
+
+  /** For each day of the year, the working days of that year before it (and the year's total last). */
+  private runningCountOf(year: number): Int32Array {
+    let counts = this.runningCounts.get(year);
+    if (!counts) {
+      const first = toDayNumber(`${year}-01-01`);
+      const days = toDayNumber(`${year + 1}-01-01`) - first;
+      counts = new Int32Array(days + 1);
+      for (let i = 0; i < days; i += 1) counts[i + 1] = counts[i]! + (this.isWorkingDay(fromDayNumber(first + i)) ? 1 : 0);
+      this.runningCounts.set(year, counts);
+    }
+    return counts;
   }
 
   /**

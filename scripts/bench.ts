@@ -63,7 +63,7 @@ function phase(message: string): void {
 
 const local = loadLocalStackConfig();
 const dataDir = mkdtempSync(path.join(tmpdir(), 'approval-bench-'));
-const ports = { api: await findFreePort(), temporal: await findFreePort(), postgres: await findFreePort() };
+const ports = { api: await findFreePort(), temporal: await findFreePort(), postgres: await findFreePort(), workerMetrics: await findFreePort() };
 phase(`starting a stack of its own in ${dataDir}`);
 const stack = await startLocalStack({
   dataDir,
@@ -72,7 +72,7 @@ const stack = await startLocalStack({
   postgresPort: ports.postgres,
   temporalCli: local.temporalCli,
   env: {
-    ...workerSettingsEnv(),
+    ...workerSettingsEnv(ports.workerMetrics),
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_MINUTE: '1000000',
   },
@@ -135,7 +135,18 @@ try {
   }
   if (scale > 0) {
     phase(`${scale} live cases with timers, then the read routes`);
-    report.scale = await measureScale(stack, client, { cases: scale, concurrency }, progress, phase);
+    report.scale = await measureScale(
+      stack,
+      client,
+      {
+        cases: scale,
+        concurrency,
+        workerMetricsUrl: `http://127.0.0.1:${ports.workerMetrics}/metrics`,
+        cacheLimit: report.settings.worker.maxCachedWorkflows,
+      },
+      progress,
+      phase,
+    );
   }
   if (seeded > 0) {
     phase(`${seeded} cases written straight into PostgreSQL, then the read routes`);

@@ -1,5 +1,6 @@
 import { DefaultLogger, NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import { createCalendarActivities } from '../activities/calendar.js';
 import { createReadModelActivities } from '../activities/read-model.js';
 import type { WorkerSettings } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -30,7 +31,10 @@ export async function createCaseWorker(deps: WorkerDependencies): Promise<Worker
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowBundle: await getWorkflowBundle(),
-    activities: createReadModelActivities({ db: deps.db, timeZone: deps.timeZone }),
+    activities: {
+      ...createReadModelActivities({ db: deps.db, timeZone: deps.timeZone }),
+      ...createCalendarActivities({ db: deps.db }),
+    },
     ...(deps.settings
       ? {
           maxCachedWorkflows: deps.settings.maxCachedWorkflows,

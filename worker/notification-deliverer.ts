@@ -16,6 +16,8 @@ export interface DelivererOptions {
   secret: string | undefined;
   formatInstant: (ms: number) => string;
   batchSize?: number;
+  /** POSTs in flight at once */
+  concurrency?: number;
   timeoutMs?: number;
   log?: (message: string) => void;
 }
@@ -46,7 +48,7 @@ export function signBody(body: string, secret: string): string {
 }
 
 export function createNotificationDeliverer(options: DelivererOptions) {
-  const { db, url, secret, formatInstant, batchSize = 20, timeoutMs = 10_000, log = () => {} } = options;
+  const { db, url, secret, formatInstant, batchSize = 50, concurrency = 8, timeoutMs = 10_000, log = () => {} } = options;
 
   async function post(row: NotificationRow): Promise<string | null> {
     const body = JSON.stringify(toNotificationView(row, formatInstant));
@@ -69,7 +71,7 @@ export function createNotificationDeliverer(options: DelivererOptions) {
   }
 
   // A claimed row is not due again until the whole batch could have timed out.
-  const leaseMs = timeoutMs * batchSize + 60_000;
+  const leaseMs = timeoutMs * Math.ceil(batchSize / concurrency) + 60_000;
 
   /**
    * Claims up to a batch of due rows in one short statement (SKIP LOCKED: two deliverers never
@@ -101,22 +103,32 @@ export function createNotificationDeliverer(options: DelivererOptions) {
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   }
 
-  /** Delivers what is due now; returns how many rows were attempted. POSTs run outside any transaction. */
+  async function deliver(row: NotificationRow & { attempts: number }): Promise<void> {
+    const failure = await post(row);
+    const attempts = row.attempts + 1;
+    if (failure === null) {
+      await db.execute(sql`update notifications set delivered_at = clock_timestamp(), attempts = ${attempts}, last_error = null
+        where notification_id = ${row.notificationId}`);
+    } else {
+      log(`notification ${row.notificationId}: ${failure}; retrying`);
+      await db.execute(sql`update notifications set attempts = ${attempts}, last_error = ${failure},
+        next_attempt_at = clock_timestamp() + (${backoffMs(attempts)} * interval '1 millisecond')
+        where notification_id = ${row.notificationId}`);
+    }
+  }
+
+  /**
+   * Delivers what is due now, `concurrency` POSTs at a time (outside any transaction); returns how
+   * many rows were attempted.
+   */
   async function deliverDue(): Promise<number> {
     const due = await claimDue();
-    for (const row of due) {
-      const failure = await post(row);
-      const attempts = row.attempts + 1;
-      if (failure === null) {
-        await db.execute(sql`update notifications set delivered_at = clock_timestamp(), attempts = ${attempts}, last_error = null
-          where notification_id = ${row.notificationId}`);
-      } else {
-        log(`notification ${row.notificationId}: ${failure}; retrying`);
-        await db.execute(sql`update notifications set attempts = ${attempts}, last_error = ${failure},
-          next_attempt_at = clock_timestamp() + (${backoffMs(attempts)} * interval '1 millisecond')
-          where notification_id = ${row.notificationId}`);
-      }
-    }
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, due.length) }, async () => {
+        while (next < due.length) await deliver(due[next++]!);
+      }),
+    );
     return due.length;
   }
 
@@ -127,9 +139,13 @@ export function createNotificationDeliverer(options: DelivererOptions) {
     start(intervalMs = 1_000): void {
       const tick = (): void => {
         running = deliverDue()
-          .catch((error: unknown) => log(`notification delivery failed: ${String(error)}`))
-          .finally(() => {
-            timer = setTimeout(tick, intervalMs);
+          .catch((error: unknown) => {
+            log(`notification delivery failed: ${String(error)}`);
+            return 0;
+          })
+          .then((attempted) => {
+            // a full batch means more are waiting: drain them without pausing
+            timer = setTimeout(tick, attempted >= batchSize ? 0 : intervalMs);
           });
       };
       tick();

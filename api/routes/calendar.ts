@@ -1,37 +1,32 @@
 /**
  * The working-day calendar (SPEC §3, §4): a year's schedule, publishing one, and the deadline
- * calculator. Publishing recomputes every open case's deadlines before it answers: each case's
- * workflow gets the whole published calendar by signal and records `calendar_applied`; the
- * route then waits until the case's read model shows it.
+ * calculator. Publishing stores the year and answers at once (202); a workflow of its own
+ * (workflows/calendar-publication.ts) tells every open case, whose workflow recomputes its
+ * deadlines and records `calendar_applied`; GET the publication to follow it.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { computeDeadline, WorkingCalendar } from '../../domain/calendar.js';
-import type { Actor } from '../../domain/case-types.js';
 import { AppError } from '../../domain/errors.js';
 import {
   findCalendarYear,
-  findOpenCaseIds,
-  findPublishedSchedules,
+  findPublication,
+  findPublicationOf,
+  publicationIdOf,
   storeCalendarYear,
   withCalendarPublicationLock,
   type CalendarYearRow,
+  type PublicationRow,
 } from '../../db/calendar.js';
-import { caseWorkflowId } from '../../temporal.config.js';
-import { calendarChangedSignal } from '../../workflows/case-workflow.js';
 import type { AppContext } from '../app.js';
 import { parseInstant } from '../instants.js';
 import { actorOf } from '../auth.js';
-import { DerivationView, ErrorResponse, ISO_INSTANT, ShortText } from '../schemas.js';
-import { waitForCaseSynced } from '../temporal-edge.js';
+import { DerivationView, ErrorResponse, ISO_INSTANT, Param, ShortText } from '../schemas.js';
+import { startCalendarPublication } from '../temporal-edge.js';
+import { viewContext } from './cases.js';
 
 const MIN_YEAR = 2000;
 const MAX_YEAR = 2100;
-/** Open cases told or awaited at a time: keeps a publication from flooding Temporal. */
-const CASE_CONCURRENCY = 8;
-/** How long a publication waits for one case's read model before answering without it. */
-const SYNC_TIMEOUT_MS = 20_000;
 
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 const Year = Type.Integer({ minimum: MIN_YEAR, maximum: MAX_YEAR });
@@ -66,18 +61,25 @@ const CalendarYearView = Type.Object({
 });
 type CalendarYearView = Static<typeof CalendarYearView>;
 
+const PublicationView = Type.Object({
+  publicationId: Type.String(),
+  year: Type.Integer(),
+  version: Type.Integer(),
+  status: Type.Union([Type.Literal('running'), Type.Literal('done')]),
+  openCases: Type.Object(
+    { total: Type.Integer(), updated: Type.Integer({ description: 'open cases told of the new calendar so far' }) },
+    { description: 'the open cases the publication tells (counted when it was stored)' },
+  ),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+});
+
 const PublishedYearView = Type.Object({
   ...CalendarYearView.properties,
-  openCases: Type.Object(
-    {
-      signalled: Type.Integer({ description: 'open cases told of the new calendar' }),
-      pending: Type.Array(Type.String(), {
-        description: 'cases told but whose read model did not show the recomputed deadlines in time',
-      }),
-    },
-    { description: 'the open cases whose deadlines were recomputed' },
-  ),
+  publication: PublicationView,
 });
+
+const PublicationParams = Type.Object({ publicationId: Param(40) }, { additionalProperties: false });
 
 const YearParams = Type.Object({ year: Year }, { additionalProperties: false });
 
@@ -128,63 +130,6 @@ function assertValidSchedule(year: number, body: ScheduleBody, timeZone: string)
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new AppError('VALIDATION_FAILED', error.message, { year });
-  }
-}
-
-async function mapWithConcurrency<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  return results;
-}
-
-type Told = { caseId: string; outcome: 'signalled'; awaited: boolean } | { caseId: string; outcome: 'closed' | 'failed' };
-
-/**
- * Tells every open case's workflow. Only workflows served by this API's task queue are awaited
- * afterwards; one on another queue is told but its worker is not ours to wait for.
- */
-async function signalOpenCases(
-  ctx: AppContext,
-  caseIds: string[],
-  change: { calendar: Awaited<ReturnType<typeof findPublishedSchedules>>; year: number; actor: Actor },
-): Promise<Told[]> {
-  return mapWithConcurrency(caseIds, CASE_CONCURRENCY, async (caseId): Promise<Told> => {
-    const handle = ctx.temporal.workflow.getHandle(caseWorkflowId(caseId));
-    try {
-      const description = await handle.describe();
-      if (description.status.name !== 'RUNNING') return { caseId, outcome: 'closed' };
-      await handle.signal(calendarChangedSignal, change);
-      return { caseId, outcome: 'signalled', awaited: description.taskQueue === ctx.taskQueue };
-    } catch (error) {
-      // Not started yet (its opening request is in flight) or closed meanwhile: nothing to recompute.
-      if (error instanceof WorkflowNotFoundError) return { caseId, outcome: 'closed' };
-      return { caseId, outcome: 'failed' };
-    }
-  });
-}
-
-async function isCaseSynced(ctx: AppContext, caseId: string): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), SYNC_TIMEOUT_MS + 1_000);
-  });
-  const synced = ctx.temporal
-    .withDeadline(Date.now() + SYNC_TIMEOUT_MS, () => waitForCaseSynced(ctx.temporal, caseId))
-    .then(
-      () => true,
-      (error: unknown) => error instanceof AppError && error.code === 'CASE_CLOSED',
-    );
-  try {
-    return await Promise.race([synced, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -250,10 +195,10 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): v
       config: { access: ['admin'] },
       schema: {
         tags: ['calendar'],
-        summary: "Publish a year's schedule and recompute every open case's deadlines",
+        summary: "Publish a year's schedule; its open cases' deadlines are recomputed in the background (GET the publication for progress)",
         params: YearParams,
         body: ScheduleBody,
-        response: { 200: PublishedYearView, ...errors, 503: ErrorResponse },
+        response: { 202: PublishedYearView, ...errors, 503: ErrorResponse },
       },
     },
     async (request, reply) => {
@@ -262,38 +207,63 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): v
       const body = request.body as ScheduleBody;
       assertValidSchedule(year, body, ctx.timeZone);
       return ctx.idempotency.run(request, reply, async () => {
-        // Store first and commit (a short transaction), then tell the open cases. Two concurrent
-        // publications may reach a case in either order: the workflow keeps, per year, the
-        // higher version, so every case converges on what the table holds.
-        const { row, calendar } = await withCalendarPublicationLock(ctx.db, async (tx) => {
-          const stored = await storeCalendarYear(tx, { year, ...body }, actor);
-          return { row: stored.row, calendar: await findPublishedSchedules(tx) };
-        });
+        // Store and commit (a short transaction), then start the workflow that tells the open
+        // cases. The same schedule again stores nothing and finds the publication that carried it.
+        const { row } = await withCalendarPublicationLock(ctx.db, (tx) => storeCalendarYear(tx, { year, ...body }, actor));
         ctx.resetCalendar();
-        const told = await signalOpenCases(ctx, await findOpenCaseIds(ctx.db), { calendar, year, actor });
-
-        const failed = told.filter((t) => t.outcome === 'failed').map((t) => t.caseId);
-        if (failed.length > 0) {
-          request.log.warn({ year, version: row.version, failed }, 'calendar published; some open cases were not told');
-          throw new AppError(
-            'DEPENDENCY_UNAVAILABLE',
-            `calendar ${year} version ${row.version} is stored, but ${failed.length} open case(s) could not be told; repeat the request`,
-            { year, version: row.version, caseIds: failed },
-          );
+        let publication = await findPublicationOf(ctx.db, year, row.version);
+        if (publication?.publicationId) {
+          // started here, or by an earlier attempt that died before starting it: starting is idempotent
+          await startCalendarPublication(ctx.temporal, ctx.taskQueue, {
+            publicationId: publication.publicationId,
+            year,
+            version: row.version,
+            actor,
+          });
+          publication = (await findPublicationOf(ctx.db, year, row.version)) ?? publication;
         }
-        const signalled = told.filter((t) => t.outcome === 'signalled');
-        const awaited = signalled.filter((t) => t.outcome === 'signalled' && t.awaited).map((t) => t.caseId);
-        const synced = await mapWithConcurrency(awaited, CASE_CONCURRENCY, async (caseId) =>
-          (await isCaseSynced(ctx, caseId)) ? caseId : null,
-        );
-        const confirmed = new Set(synced.filter((caseId) => caseId !== null));
-        const pending = signalled.map((t) => t.caseId).filter((caseId) => !confirmed.has(caseId));
-        if (pending.length > 0) request.log.warn({ year, pending }, 'calendar published; some read models lag');
+        const view = await viewContext(ctx);
         return {
-          statusCode: 200,
-          body: { ...toCalendarYearView(year, row, ctx.timeZone), openCases: { signalled: signalled.length, pending } },
+          statusCode: 202,
+          body: {
+            ...toCalendarYearView(year, row, ctx.timeZone),
+            publication: toPublicationView(view.calendar, year, row.version, publication),
+          },
         };
       });
     },
   );
+
+  app.get(
+    '/v1/calendar/publications/:publicationId',
+    {
+      config: { access: ['coordinator'] },
+      schema: {
+        tags: ['calendar'],
+        summary: "A calendar publication's progress in carrying the year to the open cases",
+        params: PublicationParams,
+        response: { 200: PublicationView, ...errors },
+      },
+    },
+    async (request) => {
+      const { publicationId } = request.params as Static<typeof PublicationParams>;
+      const row = await findPublication(ctx.db, publicationId);
+      if (!row) throw new AppError('NOT_FOUND', `publication ${publicationId} not found`);
+      const view = await viewContext(ctx);
+      return toPublicationView(view.calendar, row.year, row.version, row);
+    },
+  );
+}
+
+/** SPEC §4 *Publication*. Seeded schedules were never carried anywhere: they read as done. */
+function toPublicationView(calendar: WorkingCalendar, year: number, version: number, row: PublicationRow | undefined) {
+  return {
+    publicationId: row?.publicationId ?? publicationIdOf(year, version),
+    year,
+    version,
+    status: (row?.status ?? 'done') as 'running' | 'done',
+    openCases: { total: row?.openCasesTotal ?? 0, updated: row?.openCasesUpdated ?? 0 },
+    startedAt: row ? calendar.formatInstant(row.publishedAt.getTime()) : null,
+    finishedAt: row?.finishedAt ? calendar.formatInstant(row.finishedAt.getTime()) : null,
+  };
 }

@@ -9,6 +9,7 @@ import {
   findCasesWithRows,
   findCaseWithRows,
   type CaseRow,
+  type CaseViewRow,
   type CaseWithRows,
 } from '../../db/queries.js';
 import { submitStageApplicationUpdate, withdrawUpdate } from '../../workflows/case-workflow.js';
@@ -58,7 +59,7 @@ export async function getVisibleCase(ctx: AppContext, caseId: string, actor: Act
 }
 
 /** A case stopped by a fault takes no commands until an administrator recovers it. */
-export function assertCaseNotFaulted(row: CaseRow): void {
+export function assertCaseNotFaulted(row: CaseViewRow): void {
   if (row.fault) {
     throw new AppError('CASE_FAULTED', `case ${row.caseId} is stopped by a fault (${row.fault.message}); an administrator must recover it`);
   }

@@ -1,5 +1,244 @@
-// placeholder while measuring the write path; replaced before commit
-export type ScaleReport = { cases: number; reads: Record<string, import('./measure.js').Summary>; worker?: { residentMiB: number; cacheSize: number | null; cacheLimit: number; cacheHitRate: number | null; replayMs: number } };
-export type SeededReport = { cases: number; reads: Record<string, import('./measure.js').Summary> };
-export async function measureScale(..._args: unknown[]): Promise<ScaleReport> { throw new Error('not yet'); }
-export async function measureSeededReadModel(..._args: unknown[]): Promise<SeededReport> { throw new Error('not yet'); }
+/**
+ * The read routes at a city's scale: with K live cases (opened through the API, half of them
+ * back-dated so the board has late work, every one a running workflow with its timers), and
+ * with 100,000 cases written straight into PostgreSQL. Also the worker's memory, its workflow
+ * cache and what a cache miss costs (replaying a case's history).
+ */
+import type { Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import postgres from 'postgres';
+import { WorkingCalendar } from '../../domain/calendar.js';
+import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
+import { connectDatabase } from '../../db/client.js';
+import { prepareDatabase } from '../../db/prepare.js';
+import { caseWorkflowId } from '../../temporal.config.js';
+import { getWorkflowBundle } from '../../worker/create-worker.js';
+import { createApiClient, benchCaseBody, type ApiClient } from './api-client.js';
+import { measure, percentile, round, type Summary } from './measure.js';
+import { findFreePort, nodeArgs, startChild, stopChild, waitFor } from '../lib/processes.js';
+import type { LocalStack } from '../lib/local-stack.js';
+
+const DEPARTMENTS = ['drc', 'nrp', 'housing', 'eco', 'cad', 'water', 'heritage', 'archives'];
+
+export interface WorkerFigures {
+  residentMiB: number;
+  cacheLimit: number;
+  cacheSize: number | null;
+  cacheHitRate: number | null;
+  replayMs: number;
+}
+
+export interface ScaleReport {
+  cases: number;
+  openSeconds: number;
+  reads: Record<string, Summary>;
+  worker?: WorkerFigures;
+}
+
+export type SeededReport = Omit<ScaleReport, 'worker' | 'openSeconds'> & { seedSeconds: number };
+
+/** Times each read route, `n` requests one after another: the latency a user clicking sees. */
+async function measureReads(api: ApiClient, sampleCaseIds: string[], n: number, progress: (label: string) => (done: number) => void): Promise<Record<string, Summary>> {
+  const firstPage = await api.call<{ nextCursor: string | null }>('GET', '/v1/supervision/board', api.tokens.coordinator);
+  const routes: [string, () => Promise<unknown>][] = [
+    ['GET /v1/supervision/board', () => api.call('GET', '/v1/supervision/board', api.tokens.coordinator)],
+    [
+      'GET /v1/supervision/board (page 2)',
+      () => api.call('GET', `/v1/supervision/board${firstPage.nextCursor ? `?cursor=${firstPage.nextCursor}` : ''}`, api.tokens.coordinator),
+    ],
+    ['GET /v1/supervision/board?department=eco', () => api.call('GET', '/v1/supervision/board?department=eco', api.tokens.coordinator)],
+    ['GET /v1/tasks?status=pending (drc inbox)', () => api.call('GET', '/v1/tasks?status=pending', api.tokens.reviewer('drc'))],
+    ['GET /v1/tasks (eco inbox, all)', () => api.call('GET', '/v1/tasks', api.tokens.reviewer('eco'))],
+    ['GET /v1/cases?status=open', () => api.call('GET', '/v1/cases?status=open', api.tokens.window)],
+    ['GET /v1/cases?light=red', () => api.call('GET', '/v1/cases?light=red', api.tokens.coordinator)],
+    ['GET /v1/cases/{caseId}', () => api.call('GET', `/v1/cases/${sampleCaseIds[Math.floor(Math.random() * sampleCaseIds.length)]}`, api.tokens.coordinator)],
+    ['GET /v1/stats', () => api.call('GET', '/v1/stats', api.tokens.coordinator)],
+  ];
+  const reads: Record<string, Summary> = {};
+  for (const [route, call] of routes) {
+    await call(); // warm
+    reads[route] = await measure(n, 1, call, progress(route));
+  }
+  return reads;
+}
+
+function residentMiBOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
+}
+
+/** The SDK's workflow cache figures from the worker's Prometheus endpoint. */
+async function cacheFigures(metricsUrl: string): Promise<{ size: number | null; hitRate: number | null }> {
+  const text = await (await fetch(metricsUrl)).text().catch(() => '');
+  const sum = (name: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(name) && !line.startsWith('#'))
+      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0);
+  const hits = sum('temporal_sticky_cache_hit');
+  const misses = sum('temporal_sticky_cache_miss');
+  const size = text.includes('temporal_sticky_cache_size') ? sum('temporal_sticky_cache_size') : null;
+  return { size, hitRate: hits + misses > 0 ? round(hits / (hits + misses), 3) : null };
+}
+
+/** Replays one case's history `times` times: what the worker pays when a case is not in its cache. */
+async function replayCost(client: Client, caseId: string, times: number): Promise<number> {
+  const history = await client.workflow.getHandle(caseWorkflowId(caseId)).fetchHistory();
+  const workflowBundle = await getWorkflowBundle();
+  const spent: number[] = [];
+  for (let i = 0; i < times; i += 1) {
+    const started = performance.now();
+    await Worker.runReplayHistory({ workflowBundle, replayName: `bench-${i}` }, history);
+    spent.push(performance.now() - started);
+  }
+  return round(percentile(spent.sort((a, b) => a - b), 50), 1);
+}
+
+export async function measureScale(
+  stack: LocalStack,
+  client: Client,
+  options: { cases: number; concurrency: number; workerMetricsUrl: string; cacheLimit: number },
+  progress: (label: string) => (done: number) => void,
+  phase: (message: string) => void,
+): Promise<ScaleReport> {
+  const api = await createApiClient(stack.apiUrl, stack.secret, DEPARTMENTS);
+  const cal = new WorkingCalendar(SEED_SCHEDULES, 'Asia/Shanghai');
+  const today = cal.localDate(Date.now());
+  const caseIds: string[] = [];
+  const started = performance.now();
+  await measure(
+    options.cases,
+    options.concurrency,
+    async (i) => {
+      // half of them back-dated (1 to 60 working days): late work on the board, timers already fired
+      const backdated = i % 2 === 1;
+      let date = today;
+      for (let back = 1 + (i % 60); backdated && back > 0; ) {
+        date = new Date(Date.parse(`${date}T12:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+        if (cal.isWorkingDay(date)) back -= 1;
+      }
+      const body = benchCaseBody(i % 3 === 0 ? 'social-small' : 'gov-building', backdated ? { acceptedAt: `${date}T10:00:00+08:00` } : {});
+      const opened = await api.call<{ caseId: string }>('POST', '/v1/cases', backdated ? api.tokens.admin : api.tokens.window, body, randomUUID());
+      caseIds.push(opened.caseId);
+    },
+    progress('live cases opened'),
+  );
+  const database = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    await waitFor('every opened case to run', async () => Number((await database`select count(*)::int as n from cases where not workflow_ran`)[0]?.n) === 0, 600_000);
+  } finally {
+    await database.end();
+  }
+  const openSeconds = round((performance.now() - started) / 1000, 1);
+  phase(`${options.cases} live cases opened in ${openSeconds} s; timing the read routes`);
+  const reads = await measureReads(api, caseIds, 200, progress);
+  const cache = await cacheFigures(options.workerMetricsUrl);
+  return {
+    cases: options.cases,
+    openSeconds,
+    reads,
+    worker: {
+      residentMiB: residentMiBOf(stack.worker.process.pid),
+      cacheLimit: options.cacheLimit,
+      cacheSize: cache.size,
+      cacheHitRate: cache.hitRate,
+      replayMs: await replayCost(client, caseIds[1] ?? caseIds[0]!, 10),
+    },
+  };
+}
+
+/**
+ * N cases written straight into a database of their own (no workflows): what the read model
+ * holds for a city's caseload. Half are late (their stage-1 deadlines passed), a tenth escalated;
+ * a third of the tasks are decided, counted in the statistics as the sync would count them.
+ */
+export async function seedReadModel(url: string, cases: number): Promise<void> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`
+      insert into cases (case_id, project_code, project_name, project_type, applicant, materials, status, current_stage,
+        awaiting, catalog_version, accepted_at, accepted_on, opened_by, start_input, version, workflow_ran, created_at,
+        board_deadline, board_yellow_from, board_from, board_running, board_departments, escalation_level)
+      select 'S' || lpad(i::text, 9, '0'), '2026-610100-47-01-' || lpad(i::text, 6, '0'), '种子项目 ' || i, 'gov-building',
+        '{"name":"种子建设单位","creditCode":"91610100MA00000000"}', '[]', 'open', 'land-use-planning',
+        'departments', 1, accepted, (accepted at time zone 'Asia/Shanghai')::date, '{"sub":"seed","name":"seed","role":"admin"}',
+        '{"rules":{"stalled":{"noActivityWorkingDays":5,"applicantSilentWorkingDays":10}}}', 6, true, accepted,
+        accepted + interval '7 days', accepted + interval '5 days', accepted + interval '5 days', true,
+        '{drc,nrp,eco,heritage}', case when i % 10 = 0 then 1 else 0 end
+      from (select i, now() - ((i % 2) * (1 + i % 60) * interval '1 day') - interval '1 hour' as accepted
+            from generate_series(1, ${cases}) i) s;
+      insert into tasks (task_id, case_id, stage, item_code, item_name, item_name_en, department, status,
+        committed_working_days, statutory_working_days, warning_days, deemed_consent, start_date, due_date, deadline,
+        yellow_from, used_before_run, used_working_days, remaining_working_days, decision, decided_at, last_event_at)
+      select c.case_id || '-' || t.item, c.case_id, 'land-use-planning', t.item, t.item, t.item, t.dept,
+        case when (hashtext(c.case_id || t.item) % 3) = 0 then 'approved' else 'pending' end,
+        t.days, 20, 1, false, c.accepted_on + 1, (c.accepted_at + t.days * interval '1 day')::date,
+        c.accepted_at + t.days * interval '1 day', c.accepted_at + (t.days - 2) * interval '1 day', 0, 0, t.days,
+        case when (hashtext(c.case_id || t.item) % 3) = 0 then '{"decision":"approve","by":{"sub":"seed","name":"seed","role":"reviewer"},"at":0}'::jsonb end,
+        case when (hashtext(c.case_id || t.item) % 3) = 0 then c.accepted_at + interval '2 days' end,
+        c.accepted_at
+      from cases c cross join (values ('project-approval', 'drc', 5), ('land-site-review', 'nrp', 10), ('eia', 'eco', 20),
+        ('heritage-survey', 'heritage', 10)) as t(item, dept, days);
+      insert into decided_tasks (case_id, seq, task_id, day, department, item_code, on_time, used_working_days,
+        committed_working_days, statutory_working_days)
+      select case_id, row_number() over (partition by case_id order by task_id)::int + 6, task_id,
+        (decided_at at time zone 'Asia/Shanghai')::date, department, item_code, decided_at <= deadline, 2,
+        committed_working_days, statutory_working_days
+      from tasks where status = 'approved';
+      insert into escalations (escalation_id, case_id, task_id, level, origin, reason, status, opened_at, opened_by)
+      select case_id || '-E1', case_id, case_id || '-project-approval', 1, 'auto', '超过承诺时限未办结', 'open', now(),
+        '{"sub":"system","name":"system","role":"system"}'
+      from cases where escalation_level = 1;
+      analyze;`);
+  } finally {
+    await sql.end();
+  }
+}
+
+export async function measureSeededReadModel(
+  stack: LocalStack,
+  options: { cases: number },
+  progress: (label: string) => (done: number) => void,
+  phase: (message: string) => void,
+): Promise<SeededReport> {
+  const admin = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+  const name = `bench_seeded_${Date.now()}`;
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(stack.databaseUrl);
+  url.pathname = `/${name}`;
+  const database = connectDatabase(url.toString(), { max: 1 });
+  await prepareDatabase(database.db);
+  await database.close();
+  const started = performance.now();
+  await seedReadModel(url.toString(), options.cases);
+  const seedSeconds = round((performance.now() - started) / 1000, 1);
+  phase(`${options.cases} cases written in ${seedSeconds} s; timing the read routes on an API of their own`);
+
+  const port = await findFreePort();
+  const api = startChild('seeded-api', process.execPath, nodeArgs('api/server.ts'), {
+    env: {
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      AUTH_JWT_SECRET: stack.secret,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    },
+    quiet: true,
+  });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor('the seeded API', async () => (await fetch(`${base}/readyz`).catch(() => null))?.ok === true, 60_000);
+    const client = await createApiClient(base, stack.secret, DEPARTMENTS);
+    const sample = Array.from({ length: 100 }, (_, i) => `S${String(1 + ((i * 997) % options.cases)).padStart(9, '0')}`);
+    return { cases: options.cases, seedSeconds, reads: await measureReads(client, sample, 200, progress) };
+  } finally {
+    await stopChild(api);
+    await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
+    await admin.end();
+  }
+}

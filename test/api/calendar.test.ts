@@ -216,19 +216,30 @@ describe('PUT /v1/calendar/:year', () => {
     const current = await getYear(year);
     const schedule = { holidays: [...current.holidays, { from: day, to: day, name: '临时假日' }], makeUpDays: current.makeUpDays };
     const published = await put(year, schedule, admin, { 'idempotency-key': `calendar-${year}-${day}` });
-    expect(published.statusCode).toBe(200);
+    expect(published.statusCode).toBe(202);
     const view = published.json();
     expect(view).toMatchObject({ year, provisional: false, version: (current.version ?? 0) + 1, workingDays: current.workingDays - 1 });
     expect(view.holidays).toContainEqual({ from: day, to: day, name: '临时假日' });
-    expect(view.openCases.signalled).toBeGreaterThanOrEqual(1);
-    expect(view.openCases.pending).not.toContain(caseId);
+    expect(view.publication).toMatchObject({ publicationId: `${year}-v${view.version}`, year, version: view.version });
+    expect(view.publication.openCases.total).toBeGreaterThanOrEqual(1);
     expect(await getYear(year)).toMatchObject({ version: view.version, provisional: false });
     // every publication is kept, append-only, with who published it
     const history = await stack.database.db.select().from(calendarPublications).where(eq(calendarPublications.year, year));
     expect(history.map((h) => h.version).sort()).toEqual([current.version ?? 0, view.version].filter((v) => v > 0).sort());
     expect(history.find((h) => h.version === view.version)?.publishedBy).toMatchObject({ sub: 'admin-calendar' });
 
-    // The answer came after the read model caught up: the due date is one working day later.
+    // The publication carries the year to every open case in the background; its progress can be read.
+    const progress = async () => (await call(stack.app, 'GET', `/v1/calendar/publications/${view.publication.publicationId}`, coordinator)).json();
+    await expect.poll(async () => (await progress()).status, { timeout: 20_000 }).toBe('done');
+    const done = await progress();
+    expect(done.openCases.updated).toBe(done.openCases.total);
+    expect(done.finishedAt).not.toBeNull();
+    // the same body again starts nothing and answers with the same publication
+    const again = await put(year, schedule, admin, { 'idempotency-key': `calendar-${year}-${day}-again` });
+    expect(again.statusCode).toBe(202);
+    expect(again.json().publication).toMatchObject({ publicationId: view.publication.publicationId, status: 'done' });
+
+    // The case's due date moves by one working day once its workflow has applied the year.
     const published2 = new Map<number, YearSchedule>();
     for (const y of [year, year + 1]) {
       const v = await getYear(y);
@@ -236,6 +247,7 @@ describe('PUT /v1/calendar/:year', () => {
     }
     const calendar = new WorkingCalendar([...published2.values()], TIME_ZONE);
     const expected = calendar.nextWorkingDayAfter(before.dueDate);
+    await expect.poll(async () => (await tasksOf()).find((t) => t.taskId === before.taskId)?.dueDate, { timeout: 20_000 }).toBe(expected);
     const after = (await tasksOf()).find((t) => t.taskId === before.taskId)!;
     expect(after.dueDate).toBe(expected);
     expect(after.derivation.countedDays).not.toContain(day);
@@ -249,9 +261,9 @@ describe('PUT /v1/calendar/:year', () => {
     expect(applied.data.tasks).toContainEqual({ taskId: before.taskId, before: before.dueDate, after: expected });
 
     // Publishing the same schedule again stores no new version.
-    const again = await put(year, schedule);
-    expect(again.statusCode).toBe(200);
-    expect(again.json().version).toBe(view.version);
+    const once = await put(year, schedule);
+    expect(once.statusCode).toBe(202);
+    expect(once.json().version).toBe(view.version);
     // A retry with the same Idempotency-Key answers the first response.
     const replay = await put(year, schedule, admin, { 'idempotency-key': `calendar-${year}-${day}` });
     expect(replay.json()).toEqual(view);
