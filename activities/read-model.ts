@@ -57,6 +57,7 @@ function legacyBoard(sync: CaseSync): BoardMoments | undefined {
     open.map((t) => ({
       department: t.department,
       status: t.status,
+      dueDate: t.status === 'pending' ? (t.run?.dueDate ?? null) : null,
       deadlineMs: t.status === 'pending' ? (t.run?.deadlineMs ?? null) : null,
       yellowFromMs: t.status === 'pending' ? (t.run?.yellowFromMs ?? null) : null,
       lastEventAtMs: t.lastEventAtMs,

@@ -4,8 +4,8 @@
  * (db/schema.ts `board_*`, kept by every write of its workflow); the light they give at `now` is
  * the one domain/supervision.ts computes from the tasks, so a page is read in rank order:
  *
- *   0 red     the earliest running deadline has passed        by that deadline (the most working days
- *                                                             overdue first), escalation level, case
+ *   0 red     the earliest running deadline has passed        by that task's working-day index (the most
+ *                                                             working days overdue first), escalation level, case
  *   1 yellow  a running task is in its warning window        by escalation level, case
  *   2 green   nothing due, but stalled, escalated or faulted by escalation level, case
  *   3 paused  no clock runs, but at risk for such a reason   by escalation level, case
@@ -35,7 +35,7 @@ export interface BoardCaseRow {
   projectName: string;
   currentStage: string;
   rank: number;
-  deadline: string | null;
+  dueIndex: number | null;
   escalationLevel: number;
   faulted: boolean;
   stalled: Partial<StallRules> | null;
@@ -87,11 +87,13 @@ function ranksFor(filter: BoardFilter): number[] {
 /** A page of the board's cases, worst first, and the cursor of the next page. */
 export async function findBoardCases(db: Database, filter: BoardFilter): Promise<{ rows: BoardCaseRow[]; nextCursor: string | null }> {
   const now = sql`${filter.now.toISOString()}::timestamptz`;
-  let after: { rank: number; deadline: string; level: number; caseId: string } | null = null;
+  let after: { rank: number; dueIndex: number; level: number; caseId: string } | null = null;
   if (filter.cursor) {
-    const [rank, deadline, level, caseId] = decodeCursor(filter.cursor, 4) as [string, string, string, string];
-    if (!/^[0-3]$/.test(rank) || !/^\d+$/.test(level)) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
-    after = { rank: Number(rank), deadline, level: Number(level), caseId };
+    const [rank, dueIndex, level, caseId] = decodeCursor(filter.cursor, 4) as [string, string, string, string];
+    if (!/^[0-3]$/.test(rank) || !/^\d+$/.test(level) || !/^\d*$/.test(dueIndex)) {
+      throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+    }
+    after = { rank: Number(rank), dueIndex: Number(dueIndex), level: Number(level), caseId };
   }
   const rows: BoardCaseRow[] = [];
   const want = filter.limit + 1;
@@ -105,22 +107,22 @@ export async function findBoardCases(db: Database, filter: BoardFilter): Promise
     if (after && rank === after.rank) {
       conditions.push(
         rank === 0
-          ? sql`(board_deadline, -escalation_level, case_id) > (${after.deadline}::timestamptz, ${-after.level}, ${after.caseId})`
+          ? sql`(board_due_index, -escalation_level, case_id) > (${after.dueIndex}, ${-after.level}, ${after.caseId})`
           : sql`(-escalation_level, case_id) > (${-after.level}, ${after.caseId})`,
       );
     }
-    const order = rank === 0 ? sql`board_deadline, escalation_level desc, case_id` : sql`escalation_level desc, case_id`;
+    const order = rank === 0 ? sql`board_due_index, escalation_level desc, case_id` : sql`escalation_level desc, case_id`;
     const found = await db.execute<{
       case_id: string;
       project_code: string;
       project_name: string;
       current_stage: string;
-      board_deadline: string | null;
+      board_due_index: number | null;
       escalation_level: number;
       faulted: boolean;
       stalled: Partial<StallRules> | null;
     }>(sql`
-      select case_id, project_code, project_name, current_stage, board_deadline, escalation_level,
+      select case_id, project_code, project_name, current_stage, board_due_index, escalation_level,
         fault is not null as faulted, start_input->'rules'->'stalled' as stalled
       from cases where ${sql.join(conditions, sql` and `)}
       order by ${order}
@@ -132,7 +134,7 @@ export async function findBoardCases(db: Database, filter: BoardFilter): Promise
         projectName: r.project_name,
         currentStage: r.current_stage,
         rank,
-        deadline: r.board_deadline === null ? null : new Date(r.board_deadline).toISOString(),
+        dueIndex: r.board_due_index,
         escalationLevel: r.escalation_level,
         faulted: r.faulted,
         stalled: r.stalled,
@@ -142,6 +144,6 @@ export async function findBoardCases(db: Database, filter: BoardFilter): Promise
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
   const nextCursor =
-    rows.length > filter.limit && last ? encodeCursor([String(last.rank), last.deadline ?? '', String(last.escalationLevel), last.caseId]) : null;
+    rows.length > filter.limit && last ? encodeCursor([String(last.rank), String(last.dueIndex ?? ''), String(last.escalationLevel), last.caseId]) : null;
   return { rows: page, nextCursor };
 }

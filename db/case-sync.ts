@@ -204,6 +204,7 @@ export function createCaseSyncWriter(options: {
           ...(board
             ? {
                 board_deadline: iso(board.deadline),
+                board_due_index: board.dueIndex,
                 board_yellow_from: iso(board.yellowFrom),
                 board_no_activity_at: iso(board.noActivityAt),
                 board_applicant_silent_at: iso(board.applicantSilentAt),

@@ -93,6 +93,8 @@ export const cases = pgTable(
      */
     /** the earliest deadline of a running task: red once passed */
     boardDeadline: instant('board_deadline'),
+    /** the working-day index of that task's due date: red cases sort by it (domain/supervision.ts dueIndex) */
+    boardDueIndex: integer('board_due_index'),
     /** the earliest moment a running task turns yellow */
     boardYellowFrom: instant('board_yellow_from'),
     /** the earliest moment a running task has been quiet for the stall rule's working days */
@@ -119,7 +121,7 @@ export const cases = pgTable(
     index('cases_status_created_idx').on(t.status, t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
     index('cases_created_idx').on(t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
     // the board: red first by deadline; the rest by level from the moment they are at risk
-    index('cases_board_red_idx').on(t.boardDeadline, t.escalationLevel.desc().nullsFirst(), t.caseId).where(sql`${t.status} = 'open'`),
+    index('cases_board_red_idx').on(t.boardDueIndex, t.escalationLevel.desc().nullsFirst(), t.caseId).where(sql`${t.status} = 'open'`),
     index('cases_board_from_idx').on(t.boardFrom).where(sql`${t.status} = 'open'`),
     // the sweep of cases whose workflow never started
     index('cases_unstarted_idx').on(t.createdAt).where(sql`not ${t.workflowRan}`),

@@ -2,7 +2,7 @@
  * 电子监察 board (SPEC §4 *Board entry*): open cases at risk, worst first. Pure: the caller
  * loads the rows; lights and day counts are computed against `now`.
  */
-import { computeDeadline, computeWorkingDaysOverdue, type WorkingCalendar } from './calendar.js';
+import { addDays, computeDeadline, computeWorkingDaysOverdue, type WorkingCalendar } from './calendar.js';
 import type { StallRules } from './case-types.js';
 import { computeTaskLight, worstLight, type Light } from './light.js';
 
@@ -103,6 +103,12 @@ export function assessTask(task: BoardTaskInput, cal: WorkingCalendar, rules: St
 export interface BoardMoments {
   /** the earliest deadline of a running task: the case is red after it */
   deadline: number | null;
+  /**
+   * The working-day index of the earliest running due date (working days from 2000-01-01 up to and
+   * including it): the case's working days overdue are today's index minus this, so ordering by
+   * it orders by days overdue exactly, whatever day of the week the due date fell on.
+   */
+  dueIndex: number | null;
   /** the earliest moment a running task turns yellow */
   yellowFrom: number | null;
   noActivityAt: number | null;
@@ -122,8 +128,13 @@ const earliest = (values: (number | null)[]): number | null => {
 };
 
 /** The board moments of a case from its current stage's open tasks and its open escalations. */
+/** Working days from 2000-01-01 up to and including `date` (see BoardMoments.dueIndex). */
+export function workingDayIndex(cal: WorkingCalendar, date: string): number {
+  return cal.countWorkingDays('2000-01-01', addDays(date, 1));
+}
+
 export function computeBoardMoments(
-  tasks: Omit<BoardTaskInput, 'taskId' | 'itemCode' | 'dueDate'>[],
+  tasks: Omit<BoardTaskInput, 'taskId' | 'itemCode'>[],
   openEscalationLevels: number[],
   cal: WorkingCalendar,
   rules: StallRules,
@@ -132,11 +143,13 @@ export function computeBoardMoments(
   const stalls = tasks.map((t) => computeStallMoments(t, cal, rules));
   const escalationLevel = Math.max(0, ...openEscalationLevels);
   const deadline = earliest(running.map((t) => t.deadlineMs));
+  const dueIndex = earliest(running.map((t) => (t.dueDate ? workingDayIndex(cal, t.dueDate) : null)));
   const yellowFrom = earliest(running.map((t) => t.yellowFromMs));
   const noActivityAt = earliest(stalls.map((m) => m.noActivityAt));
   const applicantSilentAt = earliest(stalls.map((m) => m.applicantSilentAt));
   return {
     deadline,
+    dueIndex,
     yellowFrom,
     noActivityAt,
     applicantSilentAt,

@@ -162,6 +162,48 @@ export const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCas
     await opened.handle.executeUpdate(withdrawUpdate, { args: [{ reason: '项目调整', actor: WINDOW }] });
     return opened;
   },
+
+  /**
+   * gov-building at workflow version 1 (the read model written by local activities in the workflow
+   * task, one alarm timer kept across requests, timers fired together and spread): a supplement
+   * round trip, a coordinator's escalation resolved, a calendar publication, heritage-survey by
+   * deemed consent, the rest of stage 1 approved, stage 2 applied for; then withdrawn.
+   */
+  async 'version-1-local-writes'(t) {
+    const opened = await t.openCase({ projectType: 'gov-building' });
+    expect(opened.input.workflowVersion).toBe(1);
+    await t.env.sleep('1 day');
+    await opened.handle.executeUpdate(decideUpdate, {
+      args: [
+        {
+          taskId: taskIdOf(opened, 'project-approval'),
+          decision: 'request_supplement',
+          opinion: '缺少可行性研究报告',
+          missingMaterials: ['可行性研究报告'],
+          actor: reviewer('drc'),
+        },
+      ],
+    });
+    const { escalationId } = await opened.handle.executeUpdate(escalateUpdate, {
+      args: [{ level: 3, reason: '重点项目，请加快', taskId: taskIdOf(opened, 'eia'), actor: COORDINATOR }],
+    });
+    await t.env.sleep('2 days');
+    await opened.handle.executeUpdate(submitSupplementUpdate, {
+      args: [{ taskId: taskIdOf(opened, 'project-approval'), materials: [{ name: '可行性研究报告' }], actor: WINDOW }],
+    });
+    await opened.handle.executeUpdate(resolveEscalationUpdate, {
+      args: [{ escalationId: escalationId ?? '', resolution: '环保局已安排专家', actor: COORDINATOR }],
+    });
+    await opened.handle.signal(calendarChangedSignal, { calendar: SEED_SCHEDULES, year: 2026, actor: ADMIN });
+    const deadlineMs = taskOf(await getState(opened), 'heritage-survey').run?.deadlineMs ?? 0;
+    await sleepUntil(t.env, deadlineMs + DAY);
+    expect(taskOf(await getState(opened), 'heritage-survey').decision?.decision).toBe('deemed_consent');
+    await approveCurrentStage(opened);
+    await submitStageApplication(opened, 'engineering-permit');
+    await approve(opened, 'design-scheme-review');
+    await opened.handle.executeUpdate(withdrawUpdate, { args: [{ reason: '项目调整', actor: WINDOW }] });
+    return opened;
+  },
 };
 
 export const HISTORY_NAMES = Object.keys(SCENARIOS);

@@ -44,6 +44,7 @@ describe('replaying recorded case-workflow histories', () => {
       'rejection.json',
       'supplement-round-trip.json',
       'supplement-timeout.json',
+      'version-1-local-writes.json',
     ]);
   });
 
