@@ -27,6 +27,8 @@ export interface AppConfig {
   rateLimitPerMinute: number;
   notifyWebhookUrl: string | undefined;
   notifyWebhookSecret: string | undefined;
+  /** when set, GET /metrics (API) needs `Authorization: Bearer <metricsToken>` */
+  metricsToken: string | undefined;
   logLevel: string;
   worker: WorkerSettings;
 }
@@ -132,6 +134,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
     notifyWebhookUrl: optional(env, 'NOTIFY_WEBHOOK_URL'),
     notifyWebhookSecret: optional(env, 'NOTIFY_WEBHOOK_SECRET'),
+    metricsToken: optional(env, 'METRICS_TOKEN'),
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
     worker: loadWorkerSettings(env),
   };

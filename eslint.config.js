@@ -23,15 +23,36 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'workflow code runs in the sandbox: no Node built-ins' },
             {
-              group: ['../db/*', '../activities/*', '../api/*', '../worker/*'],
+              group: ['../db/*', '../activities/*', '../api/*', '../worker/*', '../config.js'],
               allowTypeImports: true,
-              message: 'workflows may import db/, activities/, api/ only as types',
+              message: 'workflows may import db/, activities/, api/, worker/ and config only as types: workflow code does no I/O',
+            },
+            {
+              group: ['postgres', 'drizzle-orm', 'drizzle-orm/*', 'fastify', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'jose', 'prom-client'],
+              allowTypeImports: true,
+              message: 'workflow code does no I/O: no database, HTTP, client or worker libraries',
             },
           ],
           paths: builtinModules.map((name) => ({
             name,
             message: 'workflow code runs in the sandbox: no Node built-ins',
           })),
+        },
+      ],
+    },
+  },
+  {
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/worker/*', '**/activities/*'],
+              message: 'the API talks to cases through Temporal and reads PostgreSQL; it does not import worker/ or activities/',
+            },
+          ],
         },
       ],
     },

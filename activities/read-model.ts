@@ -6,7 +6,7 @@
  * fails non-retryably as DATA_ERROR, so the workflow stops the case with a fault instead of
  * retrying forever.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { eq, sql as sqlOf } from 'drizzle-orm';
 import { WorkingCalendar } from '../domain/calendar.js';
 import type { CaseEvent, CaseFault, CaseSnapshot, CaseSync } from '../domain/case-types.js';
@@ -70,6 +70,30 @@ function legacyBoard(sync: CaseSync): BoardMoments | undefined {
   return { ...board, noActivityAt: null, applicantSilentAt: null };
 }
 
+/**
+ * The worker's own counters (README: Metrics), next to the Temporal SDK's on the worker's
+ * Prometheus endpoint. Counted when a write commits; a retried write after a lost answer counts
+ * twice, so they are rates to watch, not ledgers (the read model is the ledger).
+ */
+function recordSyncMetrics(sync: CaseSync, elapsedMs: number): void {
+  const meter = Context.current().metricMeter;
+  meter.createHistogram('approval_read_model_flush_ms', 'int', 'ms', 'one read-model write of a case (its audit events and changed rows)').record(Math.round(elapsedMs));
+  let opened = 0;
+  for (const event of sync.events) {
+    if (event.type === 'task_started') opened += 1;
+    else if (event.type === 'task_decided') {
+      meter.createCounter('approval_tasks_decided', '1', 'department decisions written (deemed consent included)').add(1, {
+        decision: String(event.data.decision ?? 'unknown'),
+      });
+    } else if (event.type === 'escalation_opened') {
+      meter.createCounter('approval_escalations_opened', '1', 'escalations opened, automatic and by coordinators').add(1, {
+        level: String(event.data.level ?? 'unknown'),
+      });
+    }
+  }
+  if (opened > 0) meter.createCounter('approval_tasks_opened', '1', 'tasks whose clock started').add(opened);
+}
+
 export function createReadModelActivities({ db, timeZone }: ReadModelDependencies) {
   const writer = createCaseSyncWriter({ sql: db.$client, timeZone, legacyBoard });
 
@@ -95,7 +119,10 @@ export function createReadModelActivities({ db, timeZone }: ReadModelDependencie
      */
     async syncCase(input: CaseSync | CaseSnapshot, legacyEvents?: CaseEvent[]): Promise<{ lastHash: string; resync?: true }> {
       const sync = 'rows' in input ? input : fromLegacy(input, legacyEvents ?? []);
-      return refusingDataErrors(() => writer.write(sync, { byWorkflow: true }));
+      const startedAt = performance.now();
+      const result = await refusingDataErrors(() => writer.write(sync, { byWorkflow: true }));
+      recordSyncMetrics(sync, performance.now() - startedAt);
+      return result;
     },
 
     /** Shows a case's fault in the read model (the board, the case view, the metrics). */

@@ -1,6 +1,6 @@
 /**
- * Bearer JWT authentication (HS256 only) and role checks, run in `onRequest` so that a caller
- * who may not use a route learns nothing about its body (401 → 403 come before 400).
+ * Bearer JWT authentication (HS256 only), run first in `onRequest`; the route's roles are checked
+ * next by the access policy (api/policy.ts), so 401 → 403 come before 400.
  *
  * The token is verified once, first thing (jose), and its result kept on the request: the rate
  * limit keys on the verified `sub`, the access check reads the actor. Claims are validated as
@@ -18,10 +18,6 @@ declare module 'fastify' {
     actor: Actor | null;
     /** the bearer token's verification, done once in the first hook (null: no token sent) */
     authentication: { actor: Actor } | { error: AppError } | null;
-  }
-  interface FastifyContextConfig {
-    /** roles allowed on the route; `public` needs no token */
-    access?: readonly Role[] | 'public';
   }
 }
 
@@ -142,10 +138,7 @@ export function rateLimitKey(request: FastifyRequest): string {
   return authentication && 'actor' in authentication ? `sub:${authentication.actor.sub}` : `ip:${request.ip}`;
 }
 
-/**
- * Registers the two auth hooks: verification (first of all hooks, so the rate limit can key on
- * it) and the route's access check (after the rate limit).
- */
+/** Verifies the bearer token, first of all hooks, so the rate limit can key on it. */
 export function registerAuthentication(app: FastifyInstance, policy: TokenPolicy): void {
   app.decorateRequest('actor', null);
   app.decorateRequest('authentication', null);
@@ -160,22 +153,6 @@ export function registerAuthentication(app: FastifyInstance, policy: TokenPolicy
       request.authentication = { actor: await verifyToken(token, policy) };
     } catch (error) {
       request.authentication = { error: error instanceof AppError ? error : new AppError('UNAUTHENTICATED', 'the token is not valid') };
-    }
-  });
-}
-
-export function registerAccessCheck(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    const access = request.routeOptions.config.access;
-    // Unknown routes (404) and public ones need no token.
-    if (access === undefined || access === 'public') return;
-    const authentication = request.authentication;
-    if (!authentication) throw new AppError('UNAUTHENTICATED', 'an Authorization: Bearer token is required');
-    if ('error' in authentication) throw authentication.error;
-    const { actor } = authentication;
-    request.actor = actor;
-    if (actor.role !== 'admin' && !access.includes(actor.role as Role)) {
-      throw new AppError('FORBIDDEN', `the ${actor.role} role may not use this route`);
     }
   });
 }

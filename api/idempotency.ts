@@ -63,7 +63,7 @@ export interface IdempotencyStore {
     reply: FastifyReply,
     action: (key: string | undefined, memo: ClaimMemo) => Promise<ActionResult>,
     options?: ClaimOptions,
-  ): Promise<unknown>;
+  ): Promise<FastifyReply>;
   /** Starts heartbeating this process (call once it serves requests). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -85,7 +85,7 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
     reply: FastifyReply,
     action: (key: string | undefined, memo: ClaimMemo) => Promise<ActionResult>,
     options: ClaimOptions = {},
-  ): Promise<unknown> {
+  ): Promise<FastifyReply> {
     const key = idempotencyKeyOf(request);
     if (key === undefined) {
       const result = await action(undefined, { resourceId: null, remember: async () => {} });

@@ -19,6 +19,8 @@ export async function runApi(config: AppConfig, db: Database): Promise<() => Pro
     temporal,
     taskQueue: config.temporal.taskQueue,
     authJwtSecret: config.authJwtSecret,
+    authMaxTokenLifetimeSeconds: config.authMaxTokenLifetimeSeconds,
+    metricsToken: config.metricsToken,
     timeZone: config.timeZone,
     rateLimitPerMinute: config.rateLimitPerMinute,
     logLevel: config.logLevel,

@@ -1,9 +1,31 @@
 /**
- * Request and response schemas (TypeBox = JSON Schema + TypeScript types). They drive validation
- * (strict: no unknown fields, no coercion in bodies), serialization (a response schema strips
- * internal fields) and the OpenAPI document. Field names follow SPEC §4's resource shapes.
+ * The shapes several resources share (TypeBox = JSON Schema + TypeScript types): text rules,
+ * parameters, the error body, and SPEC §4's resource views (Case, Stage, Task, Certificate,
+ * Escalation, Audit event). A resource's own bodies and queries live beside its routes
+ * (`api/routes/<resource>/schemas.ts`).
+ *
+ * They drive validation (strict bodies: no unknown fields, no coercion), serialization (a response
+ * schema strips internal fields), the handlers' types (the TypeBox type provider) and OpenAPI.
+ * Every closed list is an enum built from its constant in `domain/`, the same constant that types
+ * the drizzle column.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
+import { STAGE_CODES } from '../domain/catalog.js';
+import {
+  AWAITING,
+  CASE_STATUSES,
+  DECISION_KINDS,
+  ESCALATION_ORIGINS,
+  ESCALATION_STATUSES,
+  ROLES,
+  STAGE_STATUSES,
+  TASK_STATUSES,
+} from '../domain/case-types.js';
+import { LIGHTS } from '../domain/light.js';
+
+/** A string from a closed list: `enum` in JSON Schema and OpenAPI, the literal union in TypeScript. */
+export const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string } = {}): TUnsafe<T[number]> =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
 
 /**
  * Any Unicode except C0 control characters other than tab and newline, and well-formed: a lone
@@ -23,17 +45,25 @@ export const ISO_INSTANT = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1
 /** A path or query parameter: no control characters (PostgreSQL refuses NUL), bounded length. */
 export const Param = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: NO_CONTROL_CHARACTERS });
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
-const Instant = Type.String({ description: 'ISO 8601 instant with the configured zone offset' });
-
-export const ErrorResponse = Type.Object({
-  error: Type.Object({
-    code: Type.String(),
-    message: Type.String(),
-    details: Type.Optional(Type.Unknown()),
-  }),
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD', examples: ['2026-10-09'] });
+export const Instant = Type.String({
+  description: 'ISO 8601 instant with the configured zone offset',
+  examples: ['2026-09-24T23:59:59.999+08:00'],
 });
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'UPPER_SNAKE error code (SPEC §4 Errors)', examples: ['VALIDATION_FAILED'] }),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { title: 'Error' },
+);
+
+export const Light = StringEnum(LIGHTS, { description: 'red: past the deadline; yellow: inside the warning window; paused: the clock stands' });
 
 export const Material = Type.Object(
   {
@@ -44,33 +74,16 @@ export const Material = Type.Object(
   { additionalProperties: false },
 );
 export const Materials = Type.Array(Material, { maxItems: 100 });
+export const MaterialsBody = Type.Object({ materials: Materials }, { additionalProperties: false });
 
-export const Applicant = Type.Object(
-  {
-    name: ShortText('applicant (建设单位) name'),
-    creditCode: Type.String({ description: '18-character unified social credit code (统一社会信用代码)' }),
-  },
-  { additionalProperties: false },
-);
+export const Limit = Type.Integer({ minimum: 1, maximum: 200, description: 'page size (default 50)' });
+export const Cursor = Param(500);
+export const PageQuery = Type.Object({ limit: Type.Optional(Limit), cursor: Type.Optional(Cursor) }, { additionalProperties: false });
 
-export const OpenCaseBody = Type.Object(
-  {
-    projectCode: Type.String({ description: 'national investment project code YYYY-AAAAAA-II-TT-NNNNNN' }),
-    projectName: ShortText(),
-    projectType: ShortText('a project type code from the catalog'),
-    applicant: Applicant,
-    location: Type.Optional(ShortText()),
-    totalInvestment: Type.Optional(Type.Number({ minimum: 0, maximum: 1e15, description: 'yuan' })),
-    landArea: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'm²' })),
-    floorArea: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'm²' })),
-    materials: Type.Optional(Materials),
-    acceptedAt: Type.Optional(
-      Type.String({ pattern: ISO_INSTANT, description: 'admin only: a back-dated acceptance instant, ISO 8601 with offset' }),
-    ),
-  },
-  { additionalProperties: false },
-);
-export type OpenCaseBody = Static<typeof OpenCaseBody>;
+export const listOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String({ description: 'null on the last page' })) });
+
+export const CaseIdParams = Type.Object({ caseId: Param(200) }, { additionalProperties: false });
 
 export const DerivationView = Type.Object({
   from: Instant,
@@ -78,36 +91,28 @@ export const DerivationView = Type.Object({
   workingDays: Type.Integer(),
   dueDate: IsoDate,
   countedDays: Type.Array(IsoDate),
-  skipped: Type.Array(Type.Object({ date: IsoDate, reason: Type.String() })),
+  skipped: Type.Array(Type.Object({ date: IsoDate, reason: StringEnum(['weekend', 'holiday'] as const) })),
   makeUpDaysUsed: Type.Array(IsoDate),
   calendarVersion: Type.String(),
   provisional: Type.Boolean(),
 });
 
-const ActorView = Type.Object({
+export const ActorView = Type.Object({
   sub: Type.String(),
   name: Type.String(),
-  role: Type.String(),
+  role: StringEnum([...ROLES, 'system'] as const),
   department: Type.Optional(Type.String()),
 });
-
-const Light = Type.Union([
-  Type.Literal('red'),
-  Type.Literal('yellow'),
-  Type.Literal('green'),
-  Type.Literal('paused'),
-  Type.Literal('done'),
-]);
 
 export const TaskView = Type.Object({
   taskId: Type.String(),
   caseId: Type.String(),
-  stage: Type.String(),
+  stage: StringEnum(STAGE_CODES),
   itemCode: Type.String(),
   itemName: Type.String(),
   itemNameEn: Type.String(),
   department: Type.String(),
-  status: Type.String(),
+  status: StringEnum(TASK_STATUSES),
   committedWorkingDays: Type.Integer(),
   statutoryWorkingDays: Type.Integer(),
   startDate: Nullable(IsoDate),
@@ -117,9 +122,7 @@ export const TaskView = Type.Object({
   usedWorkingDays: Type.Integer(),
   remainingWorkingDays: Type.Integer(),
   light: Light,
-  extension: Nullable(
-    Type.Object({ workingDays: Type.Integer(), reason: Type.String(), by: ActorView, at: Instant }),
-  ),
+  extension: Nullable(Type.Object({ workingDays: Type.Integer(), reason: Type.String(), by: ActorView, at: Instant })),
   supplement: Nullable(
     Type.Object({
       opinion: Type.String(),
@@ -131,7 +134,7 @@ export const TaskView = Type.Object({
   ),
   decision: Nullable(
     Type.Object({
-      decision: Type.String(),
+      decision: StringEnum(DECISION_KINDS),
       opinion: Nullable(Type.String()),
       conditions: Type.Array(Type.String()),
       by: ActorView,
@@ -142,9 +145,9 @@ export const TaskView = Type.Object({
 export type TaskView = Static<typeof TaskView>;
 
 export const StageView = Type.Object({
-  code: Type.String(),
+  code: StringEnum(STAGE_CODES),
   order: Type.Integer(),
-  status: Type.String(),
+  status: StringEnum(STAGE_STATUSES),
   openedAt: Nullable(Instant),
   closedAt: Nullable(Instant),
   committedDays: Type.Integer(),
@@ -161,7 +164,7 @@ export const CertificateView = Type.Object({
   projectCode: Type.String(),
   holder: Type.String(),
   issuedAt: Instant,
-  verificationCode: Type.String(),
+  verificationCode: Type.String({ description: 'printed on the certificate; shown only to those who may read the case' }),
 });
 export type CertificateView = Static<typeof CertificateView>;
 
@@ -169,10 +172,10 @@ export const EscalationView = Type.Object({
   escalationId: Type.String(),
   caseId: Type.String(),
   taskId: Nullable(Type.String()),
-  level: Type.Integer(),
-  origin: Type.String(),
+  level: Type.Integer({ minimum: 1, maximum: 3 }),
+  origin: StringEnum(ESCALATION_ORIGINS),
   reason: Type.String(),
-  status: Type.String(),
+  status: StringEnum(ESCALATION_STATUSES),
   openedAt: Instant,
   dueAt: Nullable(Instant),
   openedBy: ActorView,
@@ -193,9 +196,9 @@ export const CaseView = Type.Object({
   landArea: Nullable(Type.Number()),
   floorArea: Nullable(Type.Number()),
   materials: Type.Array(Material),
-  status: Type.String(),
-  currentStage: Type.String(),
-  awaiting: Nullable(Type.String()),
+  status: StringEnum(CASE_STATUSES),
+  currentStage: StringEnum(STAGE_CODES),
+  awaiting: Nullable(StringEnum(AWAITING)),
   light: Light,
   catalogVersion: Type.Integer(),
   acceptedAt: Instant,
@@ -216,215 +219,16 @@ export const CaseSummaryView = Type.Omit(CaseView, ['stages', 'escalations', 'ce
 export type CaseSummaryView = Static<typeof CaseSummaryView>;
 
 export const AuditEventView = Type.Object({
-  seq: Type.Integer(),
+  seq: Type.Integer({ minimum: 1 }),
   type: Type.String(),
   at: Instant,
   actor: ActorView,
-  data: Nullable(Type.Record(Type.String(), Type.Unknown())),
-  prevHash: Type.String(),
-  hash: Type.String(),
-});
-
-export const listOf = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
-
-export const CaseIdParams = Type.Object({ caseId: Param(200) });
-export const TaskParams = Type.Object({ caseId: Param(200), taskId: Param(200) });
-export const StageParams = Type.Object({ caseId: Param(200), stage: Param(200) });
-
-export const DecisionBody = Type.Union([
-  Type.Object(
-    {
-      decision: Type.Literal('approve'),
-      opinion: Type.Optional(LongText()),
-      conditions: Type.Optional(Type.Array(LongText(), { maxItems: 100 })),
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { decision: Type.Literal('reject'), opinion: LongText('the reasons for rejection') },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      decision: Type.Literal('request_supplement'),
-      opinion: LongText(),
-      missingMaterials: Type.Array(ShortText(), { minItems: 1, maxItems: 100, description: '一次性告知: all at once' }),
-    },
-    { additionalProperties: false },
-  ),
-]);
-export type DecisionBody = Static<typeof DecisionBody>;
-
-export const MaterialsBody = Type.Object({ materials: Materials }, { additionalProperties: false });
-export const ReasonBody = Type.Object({ reason: LongText() }, { additionalProperties: false });
-export const ExtensionBody = Type.Object(
-  { workingDays: Type.Integer({ minimum: 1, maximum: 10 }), reason: LongText() },
-  { additionalProperties: false },
-);
-
-export const CaseListQuery = Type.Object(
-  {
-    status: Type.Optional(Param(40)),
-    stage: Type.Optional(Param(40)),
-    light: Type.Optional(Light),
-    projectType: Type.Optional(Param(40)),
-    department: Type.Optional(Param(40)),
-    q: Type.Optional(Param(200)),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Param(500)),
-  },
-  { additionalProperties: false },
-);
-export type CaseListQuery = Static<typeof CaseListQuery>;
-
-export const TaskListQuery = Type.Object(
-  {
-    status: Type.Optional(Param(40)),
-    department: Type.Optional(Param(40)),
-    light: Type.Optional(Light),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Param(500)),
-  },
-  { additionalProperties: false },
-);
-export type TaskListQuery = Static<typeof TaskListQuery>;
-
-export const EscalateBody = Type.Object(
-  {
-    reason: LongText(),
-    taskId: Type.Optional(Param(200)),
-    level: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
-  },
-  { additionalProperties: false },
-);
-export const ResolveBody = Type.Object({ resolution: LongText() }, { additionalProperties: false });
-export const EscalationParams = Type.Object({
-  caseId: Param(200),
-  escalationId: Param(200),
-});
-export const EscalationListQuery = Type.Object(
-  {
-    status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])),
-    level: Type.Optional(Type.Integer({ minimum: 1, maximum: 3 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Param(500)),
-  },
-  { additionalProperties: false },
-);
-export const NotificationView = Type.Object({
-  notificationId: Type.String(),
-  kind: Type.String(),
-  caseId: Type.String(),
-  taskId: Type.Optional(Type.String()),
-  department: Type.Optional(Type.String()),
-  audience: Type.String(),
-  message: Type.String(),
-  data: Type.Record(Type.String(), Type.Unknown()),
-  createdAt: Instant,
-});
-export const PageQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Param(500)),
-  },
-  { additionalProperties: false },
-);
-const BoardTask = Type.Object({
-  taskId: Type.String(),
-  itemCode: Type.String(),
-  department: Type.String(),
-  light: Light,
-  workingDaysOverdue: Type.Integer(),
-  reasons: Type.Array(Type.String()),
-});
-export const BoardQuery = Type.Object(
-  {
-    department: Type.Optional(Param(40)),
-    light: Type.Optional(Type.Union([Type.Literal('red'), Type.Literal('yellow'), Type.Literal('green'), Type.Literal('paused')])),
-    reason: Type.Optional(
-      Type.Union([
-        Type.Literal('overdue'),
-        Type.Literal('due_soon'),
-        Type.Literal('no_activity'),
-        Type.Literal('applicant_silent'),
-        Type.Literal('escalated'),
-        Type.Literal('fault'),
-      ]),
-    ),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    cursor: Type.Optional(Param(500)),
-  },
-  { additionalProperties: false },
-);
-export type BoardQuery = Static<typeof BoardQuery>;
-export const BoardView = Type.Object({
-  nextCursor: Nullable(Type.String()),
-  items: Type.Array(
-    Type.Object({
-      caseId: Type.String(),
-      projectCode: Type.String(),
-      projectName: Type.String(),
-      light: Light,
-      workingDaysOverdue: Type.Integer(),
-      escalationLevel: Type.Integer(),
-      reasons: Type.Array(Type.String()),
-      tasks: Type.Array(BoardTask),
+  data: Nullable(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: "null in a reviewer's view of an event about another department's task (the hashes still cover it)",
     }),
   ),
+  prevHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: "SHA-256 of the event's canonical JSON without hash" }),
 });
-const TaskFigures = Type.Object({
-  decided: Type.Integer(),
-  onTime: Type.Integer(),
-  onTimeRate: Nullable(Type.Number()),
-  avgUsedWorkingDays: Nullable(Type.Number()),
-  avgCommittedWorkingDays: Nullable(Type.Number()),
-  avgStatutoryWorkingDays: Nullable(Type.Number()),
-  committedCompression: Nullable(Type.Number()),
-  actualCompression: Nullable(Type.Number()),
-  overdueOpen: Type.Integer(),
-});
-export const StatsView = Type.Object({
-  from: IsoDate,
-  to: IsoDate,
-  cases: Type.Object({ opened: Type.Integer(), completed: Type.Integer(), rejected: Type.Integer(), withdrawn: Type.Integer() }),
-  tasks: TaskFigures,
-  byDepartment: Type.Record(Type.String(), TaskFigures),
-  byItem: Type.Record(Type.String(), TaskFigures),
-});
-export const StatsQuery = Type.Object(
-  { from: Type.Optional(IsoDate), to: Type.Optional(IsoDate) },
-  { additionalProperties: false },
-);
-
-const Name = Type.Object({ zh: Type.String(), en: Type.String() });
-const CatalogItemView = Type.Object({
-  code: Type.String(),
-  stage: Type.String(),
-  name: Name,
-  department: Type.String(),
-  statutoryDays: Type.Integer(),
-  committedDays: Type.Integer(),
-  after: Type.Array(Type.String()),
-  certificate: Type.Optional(Name),
-  deemedConsent: Type.Optional(Type.Boolean()),
-  warningDays: Type.Optional(Type.Integer()),
-});
-const CatalogStageView = Type.Object({ code: Type.String(), order: Type.Integer(), name: Name, leadDepartment: Type.String() });
-export const CatalogView = Type.Object({
-  version: Type.Integer(),
-  departments: Type.Array(Type.Object({ code: Type.String(), name: Name })),
-  stages: Type.Array(CatalogStageView),
-  items: Type.Array(CatalogItemView),
-  projectTypes: Type.Array(
-    Type.Object({
-      code: Type.String(),
-      name: Name,
-      targetWorkingDays: Type.Integer(),
-      /** the type's stages with their items (prerequisites resolved) and committed critical path */
-      stages: Type.Array(
-        Type.Composite([CatalogStageView, Type.Object({ committedDays: Type.Integer(), items: Type.Array(CatalogItemView) })]),
-      ),
-    }),
-  ),
-});
+export type AuditEventView = Static<typeof AuditEventView>;

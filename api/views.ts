@@ -3,7 +3,7 @@ import type { WorkingCalendar } from '../domain/calendar.js';
 import type { Actor } from '../domain/case-types.js';
 import { computeCaseLight, computeTaskLight, worstLight, type Light } from '../domain/light.js';
 import type { AuditEventRow, CaseViewRow, CertificateRow, EscalationRow, StageRow, TaskRow } from '../db/queries.js';
-import type { CaseSummaryView, CaseView, CertificateView, EscalationView, StageView, TaskView } from './schemas.js';
+import type { AuditEventView, CaseSummaryView, CaseView, CertificateView, EscalationView, StageView, TaskView } from './schemas.js';
 
 export interface ViewContext {
   calendar: WorkingCalendar;
@@ -175,17 +175,6 @@ export function toCaseView(
     escalations: escalationRows.map((e) => toEscalationView(ctx, e)),
     certificates: certificateRows.map((c) => toCertificateView(ctx, c)),
   };
-}
-
-export interface AuditEventView {
-  seq: number;
-  type: string;
-  at: string;
-  actor: Record<string, unknown>;
-  /** null in a reviewer's view of an event about another department's task */
-  data: Record<string, unknown> | null;
-  prevHash: string;
-  hash: string;
 }
 
 /** The stored canonical JSON is exactly what was hashed: return it as is, plus the hash. */

@@ -3,8 +3,15 @@ import { and, asc, desc, eq, exists, gt, gte, inArray, lt, lte, or, sql, type SQ
 import { WorkingCalendar, type YearSchedule } from '../domain/calendar.js';
 import { createCaseSyncWriter } from './case-sync.js';
 import { insertOpenedCase } from './open-case.js';
-import type { Catalog } from '../domain/catalog.js';
-import type { CaseStartInput, Actor } from '../domain/case-types.js';
+import type { Catalog, StageCode } from '../domain/catalog.js';
+import type {
+  Actor,
+  CaseStartInput,
+  CaseStatus,
+  EscalationStatus,
+  NotificationAudience,
+  TaskStatus,
+} from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
 import type { Light } from '../domain/light.js';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
@@ -123,6 +130,27 @@ export async function findAuditEvents(db: Database, caseId: string): Promise<Aud
   return db.select().from(auditEvents).where(eq(auditEvents.caseId, caseId)).orderBy(asc(auditEvents.seq));
 }
 
+/** A page of a case's audit trail, oldest first (keyset on seq). */
+export async function findAuditEventPage(
+  db: Database,
+  caseId: string,
+  page: { limit: number; cursor?: string | undefined },
+): Promise<{ rows: AuditEventRow[]; nextCursor: string | null }> {
+  let afterSeq = 0;
+  if (page.cursor) {
+    const [seqText] = decodeCursor(page.cursor, 1) as [string];
+    afterSeq = Number(seqText);
+    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+  }
+  const rows = await db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.caseId, caseId), gt(auditEvents.seq, afterSeq)))
+    .orderBy(asc(auditEvents.seq))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit, (r) => [String(r.seq)]);
+}
+
 export async function hasTaskOfDepartment(db: Database, caseId: string, department: string): Promise<boolean> {
   const [row] = await db
     .select({ one: sql<number>`1` })
@@ -198,8 +226,8 @@ function caseLightCondition(light: Light, now: Date): SQL {
 }
 
 export interface CaseFilter {
-  status?: string;
-  stage?: string;
+  status?: CaseStatus;
+  stage?: StageCode;
   light?: Light;
   projectType?: string;
   department?: string;
@@ -237,7 +265,7 @@ export async function findCases(db: Database, filter: CaseFilter): Promise<{ row
 }
 
 export interface TaskFilter {
-  status?: string;
+  status?: TaskStatus;
   department?: string;
   light?: Light;
   limit: number;
@@ -344,7 +372,7 @@ export async function findEscalation(db: Database, escalationId: string): Promis
 }
 
 export interface EscalationFilter {
-  status?: string;
+  status?: EscalationStatus;
   level?: number;
   limit: number;
   cursor?: string;
@@ -366,7 +394,7 @@ export async function findEscalations(db: Database, filter: EscalationFilter): P
 }
 
 export interface NotificationFilter {
-  audience?: string;
+  audience?: NotificationAudience;
   department?: string;
   limit: number;
   cursor?: string;

@@ -19,19 +19,27 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
-import type { Catalog } from '../domain/catalog.js';
+import { STAGE_CODES, type Catalog } from '../domain/catalog.js';
 import type { HolidayRange } from '../domain/calendar.js';
-import type {
-  Actor,
-  Applicant,
-  CaseFault,
-  CaseStartInput,
-  DecisionText,
-  Material,
-  SupplementText,
-  TaskDecision,
-  TaskExtension,
-  TaskSupplement,
+import {
+  AWAITING,
+  CASE_STATUSES,
+  ESCALATION_ORIGINS,
+  ESCALATION_STATUSES,
+  NOTIFICATION_AUDIENCES,
+  NOTIFICATION_KINDS,
+  STAGE_STATUSES,
+  TASK_STATUSES,
+  type Actor,
+  type Applicant,
+  type CaseFault,
+  type CaseStartInput,
+  type DecisionText,
+  type Material,
+  type SupplementText,
+  type TaskDecision,
+  type TaskExtension,
+  type TaskSupplement,
 } from '../domain/case-types.js';
 import type { Derivation } from '../domain/calendar.js';
 
@@ -67,11 +75,10 @@ export const cases = pgTable(
     landArea: doublePrecision('land_area'),
     floorArea: doublePrecision('floor_area'),
     materials: jsonb('materials').$type<Material[]>().notNull(),
-    /** open | completed | rejected | withdrawn */
-    status: text('status').notNull(),
-    currentStage: text('current_stage').notNull(),
-    /** departments | applicant | null */
-    awaiting: text('awaiting'),
+    status: text('status', { enum: CASE_STATUSES }).notNull(),
+    currentStage: text('current_stage', { enum: STAGE_CODES }).notNull(),
+    /** null: nobody (a closed case) */
+    awaiting: text('awaiting', { enum: AWAITING }),
     catalogVersion: integer('catalog_version').notNull(),
     acceptedAt: instant('accepted_at').notNull(),
     /** the local date of acceptedAt: the day the case counts as opened */
@@ -132,10 +139,9 @@ export const stages = pgTable(
   'stages',
   {
     caseId: text('case_id').notNull(),
-    code: text('code').notNull(),
+    code: text('code', { enum: STAGE_CODES }).notNull(),
     order: integer('order').notNull(),
-    /** not_started | in_review | approved | rejected | cancelled */
-    status: text('status').notNull(),
+    status: text('status', { enum: STAGE_STATUSES }).notNull(),
     openedAt: instant('opened_at'),
     closedAt: instant('closed_at'),
     committedDays: integer('committed_days').notNull(),
@@ -149,13 +155,12 @@ export const tasks = pgTable(
   {
     taskId: text('task_id').primaryKey(),
     caseId: text('case_id').notNull(),
-    stage: text('stage').notNull(),
+    stage: text('stage', { enum: STAGE_CODES }).notNull(),
     itemCode: text('item_code').notNull(),
     itemName: text('item_name').notNull(),
     itemNameEn: text('item_name_en').notNull(),
     department: text('department').notNull(),
-    /** blocked | pending | awaiting_supplement | approved | rejected | cancelled */
-    status: text('status').notNull(),
+    status: text('status', { enum: TASK_STATUSES }).notNull(),
     committedWorkingDays: integer('committed_working_days').notNull(),
     statutoryWorkingDays: integer('statutory_working_days').notNull(),
     warningDays: integer('warning_days').notNull(),
@@ -253,11 +258,9 @@ export const escalations = pgTable(
     caseId: text('case_id').notNull(),
     taskId: text('task_id'),
     level: integer('level').notNull(),
-    /** auto | coordinator */
-    origin: text('origin').notNull(),
+    origin: text('origin', { enum: ESCALATION_ORIGINS }).notNull(),
     reason: text('reason').notNull(),
-    /** open | resolved */
-    status: text('status').notNull(),
+    status: text('status', { enum: ESCALATION_STATUSES }).notNull(),
     openedAt: instant('opened_at').notNull(),
     /** for automatic escalations: the moment the ladder called for it (earlier than openedAt when back-dated) */
     dueAt: instant('due_at'),
@@ -281,11 +284,11 @@ export const notifications = pgTable(
   'notifications',
   {
     notificationId: text('notification_id').primaryKey(),
-    kind: text('kind').notNull(),
+    kind: text('kind', { enum: NOTIFICATION_KINDS }).notNull(),
     caseId: text('case_id').notNull(),
     taskId: text('task_id'),
     /** who it is for: a department's reviewers, the window, or coordinators */
-    audience: text('audience').notNull(),
+    audience: text('audience', { enum: NOTIFICATION_AUDIENCES }).notNull(),
     department: text('department'),
     message: text('message').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull(),

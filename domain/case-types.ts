@@ -7,8 +7,13 @@ import { DEFAULT_CASE_BUDGET, type CaseBudget } from './budget.js';
 import type { BoardMoments } from './supervision.js';
 import type { CasePlan, StageCode } from './catalog.js';
 
-export type Role = 'window' | 'reviewer' | 'coordinator' | 'admin';
-export const ROLES: readonly Role[] = ['window', 'reviewer', 'coordinator', 'admin'];
+/*
+ * Every closed list of values is a constant here, once: the types derive from it, the drizzle
+ * schema types its columns with it, and the API's schemas turn it into an enum (validation and
+ * OpenAPI), so an unknown filter value is a 400.
+ */
+export const ROLES = ['window', 'reviewer', 'coordinator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who did something. `system` is the engine itself (timers, deemed consent). */
 export interface Actor {
@@ -30,17 +35,16 @@ export interface Material {
   note?: string;
 }
 
-export type CaseStatus = 'open' | 'completed' | 'rejected' | 'withdrawn';
-export type StageStatus = 'not_started' | 'in_review' | 'approved' | 'rejected' | 'cancelled';
-export type TaskStatus =
-  | 'blocked'
-  | 'pending'
-  | 'awaiting_supplement'
-  | 'approved'
-  | 'rejected'
-  | 'cancelled';
-export type Awaiting = 'departments' | 'applicant' | null;
-export type DecisionKind = 'approve' | 'reject' | 'request_supplement' | 'deemed_consent';
+export const CASE_STATUSES = ['open', 'completed', 'rejected', 'withdrawn'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+export const STAGE_STATUSES = ['not_started', 'in_review', 'approved', 'rejected', 'cancelled'] as const;
+export type StageStatus = (typeof STAGE_STATUSES)[number];
+export const TASK_STATUSES = ['blocked', 'pending', 'awaiting_supplement', 'approved', 'rejected', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const AWAITING = ['departments', 'applicant'] as const;
+export type Awaiting = (typeof AWAITING)[number] | null;
+export const DECISION_KINDS = ['approve', 'reject', 'request_supplement', 'deemed_consent'] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
 
 /*
  * Free text (opinions, conditions, reasons, materials) never stays in workflow state: it crosses
@@ -136,14 +140,17 @@ export const DEFAULT_CLOCK_RULES: ClockRules = {
   budget: DEFAULT_CASE_BUDGET,
 };
 
-export type EscalationOrigin = 'auto' | 'coordinator';
+export const ESCALATION_ORIGINS = ['auto', 'coordinator'] as const;
+export type EscalationOrigin = (typeof ESCALATION_ORIGINS)[number];
+export const ESCALATION_STATUSES = ['open', 'resolved'] as const;
+export type EscalationStatus = (typeof ESCALATION_STATUSES)[number];
 
 export interface EscalationRecord {
   escalationId: string;
   taskId: string | null;
   level: number;
   origin: EscalationOrigin;
-  status: 'open' | 'resolved';
+  status: EscalationStatus;
   openedAtMs: number;
   /** when the ladder called for it (automatic ones; earlier than openedAtMs when back-dated) */
   dueAtMs: number | null;
@@ -156,13 +163,16 @@ export interface EscalationRecord {
   resolution?: string | null;
 }
 
-export type NotificationKind = 'reminder' | 'escalation' | 'applicant_silent' | 'escalation_resolved';
+export const NOTIFICATION_KINDS = ['reminder', 'escalation', 'applicant_silent', 'escalation_resolved'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+export const NOTIFICATION_AUDIENCES = ['department', 'window', 'coordinator'] as const;
+export type NotificationAudience = (typeof NOTIFICATION_AUDIENCES)[number];
 
 export interface NotificationRecord {
   notificationId: string;
   kind: NotificationKind;
   taskId: string | null;
-  audience: 'department' | 'window' | 'coordinator';
+  audience: NotificationAudience;
   department: string | null;
   message: string;
   data: Record<string, unknown>;

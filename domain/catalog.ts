@@ -6,14 +6,8 @@
  */
 
 /** 审批阶段, always in this order */
-export type StageCode = 'land-use-planning' | 'engineering-permit' | 'construction-permit' | 'completion-acceptance';
-
-export const STAGE_CODES: readonly StageCode[] = [
-  'land-use-planning',
-  'engineering-permit',
-  'construction-permit',
-  'completion-acceptance',
-];
+export const STAGE_CODES = ['land-use-planning', 'engineering-permit', 'construction-permit', 'completion-acceptance'] as const;
+export type StageCode = (typeof STAGE_CODES)[number];
 
 export interface LocalizedName {
   zh: string;

@@ -4,10 +4,10 @@
  */
 import type { TaskStatus } from './case-types.js';
 
-export type Light = 'red' | 'yellow' | 'green' | 'paused' | 'done';
-
 /** Worst first. */
-const SEVERITY: readonly Light[] = ['red', 'yellow', 'green', 'paused', 'done'];
+export const LIGHTS = ['red', 'yellow', 'green', 'paused', 'done'] as const;
+export type Light = (typeof LIGHTS)[number];
+const SEVERITY: readonly Light[] = LIGHTS;
 
 export function worstLight(lights: readonly Light[]): Light {
   let worst: Light = 'done';

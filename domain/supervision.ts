@@ -6,7 +6,8 @@ import { addDays, computeDeadline, computeWorkingDaysOverdue, type WorkingCalend
 import type { StallRules } from './case-types.js';
 import { computeTaskLight, worstLight, type Light } from './light.js';
 
-export type BoardReason = 'overdue' | 'due_soon' | 'no_activity' | 'applicant_silent' | 'escalated' | 'fault';
+export const BOARD_REASONS = ['overdue', 'due_soon', 'no_activity', 'applicant_silent', 'escalated', 'fault'] as const;
+export type BoardReason = (typeof BOARD_REASONS)[number];
 
 export interface BoardTaskInput {
   taskId: string;

@@ -7,8 +7,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import pLimit from 'p-limit';
 import type { Database } from '../db/client.js';
 import type { NotificationRow } from '../db/queries.js';
+import { toNotificationView } from '../domain/notification-view.js';
 
 export interface DelivererOptions {
   db: Database;
@@ -20,6 +22,8 @@ export interface DelivererOptions {
   concurrency?: number;
   timeoutMs?: number;
   log?: (message: string) => void;
+  /** counts each POST's outcome (the worker's metrics: approval_notifications_delivered / _failed) */
+  onOutcome?: (outcome: 'delivered' | 'failed') => void;
 }
 
 const MAX_BACKOFF_MS = 10 * 60_000;
@@ -28,27 +32,13 @@ export function backoffMs(attempts: number): number {
   return Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.max(0, attempts - 1));
 }
 
-/** The notification's public shape (SPEC §4 *Notification*), as POSTed and as listed by the API. */
-export function toNotificationView(row: NotificationRow, formatInstant: (ms: number) => string) {
-  return {
-    notificationId: row.notificationId,
-    kind: row.kind,
-    caseId: row.caseId,
-    ...(row.taskId ? { taskId: row.taskId } : {}),
-    ...(row.department ? { department: row.department } : {}),
-    audience: row.audience,
-    message: row.message,
-    data: row.data,
-    createdAt: formatInstant(row.createdAt.getTime()),
-  };
-}
-
 export function signBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
 export function createNotificationDeliverer(options: DelivererOptions) {
-  const { db, url, secret, formatInstant, batchSize = 50, concurrency = 8, timeoutMs = 10_000, log = () => {} } = options;
+  const { db, url, secret, formatInstant, batchSize = 50, concurrency = 8, timeoutMs = 10_000, log = () => {}, onOutcome = () => {} } = options;
+  const limit = pLimit(concurrency);
 
   async function post(row: NotificationRow): Promise<string | null> {
     const body = JSON.stringify(toNotificationView(row, formatInstant));
@@ -106,6 +96,7 @@ export function createNotificationDeliverer(options: DelivererOptions) {
   async function deliver(row: NotificationRow & { attempts: number }): Promise<void> {
     const failure = await post(row);
     const attempts = row.attempts + 1;
+    onOutcome(failure === null ? 'delivered' : 'failed');
     if (failure === null) {
       await db.execute(sql`update notifications set delivered_at = clock_timestamp(), attempts = ${attempts}, last_error = null
         where notification_id = ${row.notificationId}`);
@@ -123,12 +114,7 @@ export function createNotificationDeliverer(options: DelivererOptions) {
    */
   async function deliverDue(): Promise<number> {
     const due = await claimDue();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, due.length) }, async () => {
-        while (next < due.length) await deliver(due[next++]!);
-      }),
-    );
+    await Promise.all(due.map((row) => limit(() => deliver(row))));
     return due.length;
   }
 

@@ -1,5 +1,5 @@
 /** The worker's services: case workflows with their activities, and the notification deliverer. */
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import type { AppConfig } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -7,6 +7,14 @@ import { WorkingCalendar } from '../domain/calendar.js';
 import { buildConnectionOptions } from '../temporal.config.js';
 import { createCaseWorker } from './create-worker.js';
 import { createNotificationDeliverer } from './notification-deliverer.js';
+
+/** approval_notifications_delivered / _failed on the worker's Prometheus endpoint (README: Metrics). */
+function notificationCounter(): (outcome: 'delivered' | 'failed') => void {
+  const meter = Runtime.instance().metricMeter;
+  const delivered = meter.createCounter('approval_notifications_delivered', '1', 'webhook POSTs answered 2xx');
+  const failed = meter.createCounter('approval_notifications_failed', '1', 'webhook POSTs that failed (retried with back-off)');
+  return (outcome) => (outcome === 'delivered' ? delivered : failed).add(1);
+}
 
 /** Runs until the worker is shut down (Runtime's shutdown signals, or `worker.shutdown()`). */
 export async function runWorker(config: AppConfig, db: Database): Promise<void> {
@@ -28,6 +36,7 @@ export async function runWorker(config: AppConfig, db: Database): Promise<void> 
         secret: config.notifyWebhookSecret,
         formatInstant: (ms) => clock.formatInstant(ms),
         log: (message) => console.warn(message),
+        onOutcome: notificationCounter(),
       })
     : null;
   deliverer?.start();

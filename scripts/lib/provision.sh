@@ -4,6 +4,7 @@
 
 TEMPORAL_CLI_VERSION=1.5.1
 TEMPORAL_TEST_SERVER_VERSION=1.32.1
+SCHEMATHESIS_VERSION=4.32.5
 CACHE_ROOT="${PARALLEL_APPROVAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/parallel-approval}"
 
 log() { printf '\033[1m[%s]\033[0m %s\n' "$(basename "$0")" "$*" >&2; }
@@ -87,4 +88,22 @@ exec java -Xss2m -cp "$(cat "$(dirname "$0")/classpath.txt")" io.temporal.testse
 WRAP
   chmod +x "$dir/test-server"
   export TEMPORAL_TEST_SERVER="$dir/test-server"
+}
+
+# Schemathesis (from PyPI, in a virtualenv of its own) for the schema-driven fuzz run over the
+# OpenAPI document (test/e2e/api-fuzz.test.ts). Exports SCHEMATHESIS; empty when it could not be
+# installed (the fuzz test then fails, saying why).
+ensure_schemathesis() {
+  local dir="$CACHE_ROOT/schemathesis-$SCHEMATHESIS_VERSION"
+  if [ ! -x "$dir/bin/st" ]; then
+    command -v python3 >/dev/null || apt_install python3
+    python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+    log "installing schemathesis $SCHEMATHESIS_VERSION from PyPI (once; cached in $dir)"
+    rm -rf "$dir"
+    if ! { python3 -m venv "$dir" && "$dir/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >&2; }; then
+      log "could not install schemathesis"
+      rm -rf "$dir"
+    fi
+  fi
+  if [ -x "$dir/bin/st" ]; then export SCHEMATHESIS="$dir/bin/st"; else export SCHEMATHESIS=""; fi
 }

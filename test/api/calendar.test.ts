@@ -253,7 +253,7 @@ describe('PUT /v1/calendar/:year', () => {
     expect(after.derivation.countedDays).not.toContain(day);
     expect(after.derivation.calendarVersion).toContain(`${year}@${view.version}`);
 
-    const events = (await call(stack.app, 'GET', `/v1/cases/${caseId}/events`, window)).json().items;
+    const events = (await call(stack.app, 'GET', `/v1/cases/${caseId}/events?limit=200`, window)).json().items;
     const applied = events.find((e: { type: string }) => e.type === 'calendar_applied');
     expect(applied).toBeDefined();
     expect(applied.actor).toMatchObject({ sub: 'admin-calendar', role: 'admin' });

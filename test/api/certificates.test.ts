@@ -50,21 +50,37 @@ describe('GET /v1/certificates/:number', () => {
     const issued = view.certificates.find((c: { itemCode: string }) => c.itemCode === 'land-use-permit');
     expect(issued).toBeDefined();
 
-    const verified = await call(stack.app, 'GET', `/v1/certificates/${encodeURIComponent(issued.number)}`, null);
+    const path = `/v1/certificates/${encodeURIComponent(issued.number)}`;
+    const verified = await call(stack.app, 'GET', `${path}?code=${encodeURIComponent(issued.verificationCode)}`, null);
     expect(verified.statusCode).toBe(200);
     expect(verified.json()).toEqual({
-      ...issued,
       valid: true,
-      projectName: '高新区小型商业综合体',
+      certificate: {
+        number: issued.number,
+        name: '建设用地规划许可证',
+        itemCode: 'land-use-permit',
+        projectCode: body.projectCode,
+        projectName: '高新区小型商业综合体',
+        holder: (body.applicant as { name: string }).name,
+        issuedAt: issued.issuedAt,
+        status: 'valid',
+      },
     });
-    expect(verified.json()).toMatchObject({
-      name: '建设用地规划许可证',
-      caseId,
-      holder: (body.applicant as { name: string }).name,
-      projectCode: body.projectCode,
-      verificationCode: issued.verificationCode,
-    });
-    expect(verified.json().issuedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00$/);
+    expect(verified.json().certificate.issuedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+08:00$/);
+    // the code proves possession of the paper: never shown publicly, and a wrong or missing one
+    // reads exactly like an unknown number
+    expect(verified.body).not.toContain(issued.verificationCode);
+    const unknown = await call(stack.app, 'GET', '/v1/certificates/C20260101-NOPE-01?code=whatever', null);
+    for (const query of ['', '?code=', `?code=${encodeURIComponent(issued.verificationCode.slice(0, -1))}`, '?code=WRONG-CODE']) {
+      const refused = await call(stack.app, 'GET', `${path}${query}`, null);
+      expect(refused.statusCode, query).toBe(query === '?code=' ? 400 : 404);
+      if (refused.statusCode === 404) {
+        expect(refused.json().error.code).toBe(unknown.json().error.code);
+        expect(refused.body).not.toContain(issued.verificationCode);
+      }
+    }
+    // the case view, to those who may read the case, does show it
+    expect(issued.verificationCode).toMatch(/\S+/);
   });
 
   it('is documented as needing no token', async () => {

@@ -209,7 +209,7 @@ describe('authentication and the 401 → 403 → 400 order', () => {
 describe('audit trail', () => {
   it('chains each event to the previous one by SHA-256 of its canonical JSON', async () => {
     const opened = (await call(stack.app, 'POST', '/v1/cases', window, caseBody())).json();
-    const response = await call(stack.app, 'GET', `/v1/cases/${opened.caseId}/events`, window);
+    const response = await call(stack.app, 'GET', `/v1/cases/${opened.caseId}/events?limit=200`, window);
     const events = response.json().items as { seq: number; hash: string; prevHash: string; type: string }[];
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events[0]?.type).toBe('case_opened');

@@ -30,7 +30,7 @@ interface CaseJson {
   awaiting: string | null;
   light: string;
   stages: { code: string; status: string; tasks: TaskJson[] }[];
-  certificates: { number: string; itemCode: string; name: string }[];
+  certificates: { number: string; itemCode: string; name: string; verificationCode: string }[];
 }
 
 
@@ -130,9 +130,13 @@ describe('a gov-building case from acceptance to completion', () => {
       ['completion-filing', 'construction-permit', 'land-use-permit', 'planning-permit'].sort(),
     );
     for (const certificate of done.certificates) {
-      const verified = await http('GET', `/v1/certificates/${encodeURIComponent(certificate.number)}`, null);
+      const verified = await http(
+        'GET',
+        `/v1/certificates/${encodeURIComponent(certificate.number)}?code=${encodeURIComponent(certificate.verificationCode)}`,
+        null,
+      );
       expect(verified.status).toBe(200);
-      expect(verified.json.number).toBe(certificate.number);
+      expect(verified.json.certificate.number).toBe(certificate.number);
     }
     const late = await http('POST', `/v1/cases/${caseId}/withdraw`, window, { reason: '撤回' });
     expect(late.status).toBe(409);
@@ -194,7 +198,7 @@ describe('a supplement round trip', () => {
 
     const approved = await decide(caseId, resumed.json as TaskJson, { decision: 'approve' });
     expect(approved.json.status).toBe('approved');
-    const types = (await http('GET', `/v1/cases/${caseId}/events`, window)).json.items.map((e: { type: string }) => e.type);
+    const types = (await http('GET', `/v1/cases/${caseId}/events?limit=200`, window)).json.items.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(['supplement_requested', 'supplement_submitted', 'task_decided']));
   });
 });
@@ -228,7 +232,7 @@ describe('an application at the size limits', () => {
     expect(supplemented.json.supplement.materials[99].note).toHaveLength(2000);
     const approved = await decide(caseId, drc, { decision: 'approve' });
     expect(approved.status).toBe(200);
-    const events = (await http('GET', `/v1/cases/${caseId}/events`, window)).json.items as { type: string; data: { materials?: unknown[] } }[];
+    const events = (await http('GET', `/v1/cases/${caseId}/events?limit=200`, window)).json.items as { type: string; data: { materials?: unknown[] } }[];
     expect(events.find((e) => e.type === 'stage_opened')?.data.materials).toHaveLength(100);
   });
 });
@@ -261,7 +265,7 @@ describe('two reviewers deciding the same task at the same moment', () => {
     expect(statuses).toEqual([200, 409]);
     expect(results.find((r) => r.status === 409)?.json.error.code).toBe('TASK_NOT_PENDING');
 
-    const events = (await http('GET', `/v1/cases/${caseId}/events`, window)).json.items as {
+    const events = (await http('GET', `/v1/cases/${caseId}/events?limit=200`, window)).json.items as {
       type: string;
       data: { taskId?: string };
     }[];
@@ -287,8 +291,8 @@ describe('department scoping', () => {
       opinion: '内部意见',
     });
     type EventJson = { seq: number; type: string; data: { opinion?: string; taskId?: string } | null; hash: string; prevHash: string };
-    const ecoEvents = (await http('GET', `/v1/cases/${caseId}/events`, await reviewer('eco'))).json.items as EventJson[];
-    const allEvents = (await http('GET', `/v1/cases/${caseId}/events`, window)).json.items as EventJson[];
+    const ecoEvents = (await http('GET', `/v1/cases/${caseId}/events?limit=200`, await reviewer('eco'))).json.items as EventJson[];
+    const allEvents = (await http('GET', `/v1/cases/${caseId}/events?limit=200`, window)).json.items as EventJson[];
     // the whole chain, linked; the drc decision is there with its data withheld
     expect(ecoEvents.map((e) => [e.seq, e.hash, e.prevHash])).toEqual(allEvents.map((e) => [e.seq, e.hash, e.prevHash]));
     expect(ecoEvents.some((e) => e.data?.opinion === '内部意见')).toBe(false);

@@ -80,11 +80,11 @@ describe('a reviewer’s view of a case where another department is late', () =>
     const published = await http('PUT', '/v1/calendar/2027', admin, { holidays: [{ from: '2027-01-01', to: '2027-01-03', name: '元旦' }], makeUpDays: [] });
     expect(published.status).toBeLessThan(300);
     await expect
-      .poll(async () => ((await http('GET', `/v1/cases/${caseId}/events`, coordinator)).json.items as EventJson[]).some((e) => e.type === 'calendar_applied'))
+      .poll(async () => ((await http('GET', `/v1/cases/${caseId}/events?limit=200`, coordinator)).json.items as EventJson[]).some((e) => e.type === 'calendar_applied'))
       .toBe(true);
 
-    const all = (await http('GET', `/v1/cases/${caseId}/events`, coordinator)).json.items as EventJson[];
-    const eco = (await http('GET', `/v1/cases/${caseId}/events`, await reviewer('eco'))).json.items as EventJson[];
+    const all = (await http('GET', `/v1/cases/${caseId}/events?limit=200`, coordinator)).json.items as EventJson[];
+    const eco = (await http('GET', `/v1/cases/${caseId}/events?limit=200`, await reviewer('eco'))).json.items as EventJson[];
     expect(eco.map((e) => [e.seq, e.type, e.hash, e.prevHash])).toEqual(all.map((e) => [e.seq, e.type, e.hash, e.prevHash]));
 
     const decision = (list: EventJson[]) => list.find((e) => e.type === 'task_decided' && e.data?.taskId !== `${caseId}-heritage-survey`);

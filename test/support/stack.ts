@@ -49,7 +49,7 @@ export function installQuietRuntime(): void {
 
 /** The app as tests build it: the test secret and zone, a generous rate limit, quiet logs. */
 export function buildTestApp(
-  parts: Pick<AppOptions, 'db' | 'temporal' | 'taskQueue'> & Partial<Pick<AppOptions, 'rateLimitPerMinute' | 'logLevel'>>,
+  parts: Pick<AppOptions, 'db' | 'temporal' | 'taskQueue'> & Partial<Pick<AppOptions, 'rateLimitPerMinute' | 'logLevel' | 'metricsToken'>>,
 ): Promise<FastifyInstance> {
   return buildApp({ authJwtSecret: TEST_SECRET, timeZone: TIME_ZONE, rateLimitPerMinute: 1000, logLevel: 'warn', ...parts });
 }

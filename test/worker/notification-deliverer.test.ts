@@ -135,7 +135,7 @@ let sequence = 0;
 async function insertNotifications(count: number, fields: Partial<typeof notifications.$inferInsert> = {}): Promise<string[]> {
   const caseId = `CASE-${randomUUID().slice(0, 8)}`;
   const base = Date.parse('2026-09-24T09:30:00+08:00');
-  const rows = Array.from({ length: count }, (_, i) => {
+  const rows = Array.from({ length: count }, (_, i): typeof notifications.$inferInsert => {
     sequence += 1;
     return {
       notificationId: `${caseId}-N${i + 1}`,

@@ -1,10 +1,8 @@
+/** Liveness and readiness (SPEC §4): for load balancers and orchestrators, no token. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../domain/errors.js';
-import type { AppContext } from '../app.js';
-import { createApiMetrics } from '../metrics.js';
-import { ErrorResponse } from '../schemas.js';
+import { AppError } from '../../../domain/errors.js';
 
 const CHECK_TIMEOUT_MS = 3_000;
 
@@ -20,40 +18,33 @@ async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   }
 }
 
-const Health = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) });
+const Health = Type.Object({
+  status: Type.String({ examples: ['ok', 'ready'] }),
+  checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
 
-export function registerSystemRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const metrics = createApiMetrics(ctx.db);
-  app.get(
-    '/metrics',
-    { config: { access: 'public' }, schema: { tags: ['system'], security: [], hide: true } },
-    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
-  );
-
+export const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
-    { config: { access: 'public' }, schema: { tags: ['system'], security: [], response: { 200: Health } } },
+    { schema: { tags: ['system'], summary: 'Liveness', security: [], response: { 200: Health } } },
     async () => ({ status: 'ok' }),
   );
 
   app.get(
     '/readyz',
-    {
-      config: { access: 'public' },
-      schema: { tags: ['system'], security: [], response: { 200: Health, 503: ErrorResponse } },
-    },
+    { schema: { tags: ['system'], summary: 'Readiness: Temporal and the database reachable', security: [], response: { 200: Health } } },
     async (request) => {
       const checks: Record<string, string> = {};
       const down: string[] = [];
       await Promise.all([
-        withTimeout(ctx.db.execute(sql`select 1`), 'the database').then(
+        withTimeout(app.db.execute(sql`select 1`), 'the database').then(
           () => (checks.database = 'ok'),
           (error: unknown) => {
             request.log.warn({ err: error }, 'readiness: the database is unavailable');
             down.push('database');
           },
         ),
-        withTimeout(ctx.temporal.workflowService.getSystemInfo({}), 'Temporal').then(
+        withTimeout(app.temporal.workflowService.getSystemInfo({}), 'Temporal').then(
           () => (checks.temporal = 'ok'),
           (error: unknown) => {
             request.log.warn({ err: error }, 'readiness: Temporal is unavailable');
@@ -68,4 +59,4 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: AppContext): voi
       return { status: 'ready', checks };
     },
   );
-}
+};

@@ -4,10 +4,9 @@
  * (workflows/calendar-publication.ts) tells every open case, whose workflow recomputes its
  * deadlines and records `calendar_applied`; GET the publication to follow it.
  */
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
-import { computeDeadline, WorkingCalendar } from '../../domain/calendar.js';
-import { AppError } from '../../domain/errors.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { computeDeadline, WorkingCalendar } from '../../../domain/calendar.js';
+import { AppError } from '../../../domain/errors.js';
 import {
   findCalendarYear,
   findPublication,
@@ -17,94 +16,23 @@ import {
   withCalendarPublicationLock,
   type CalendarYearRow,
   type PublicationRow,
-} from '../../db/calendar.js';
-import type { AppContext } from '../app.js';
-import { parseInstant } from '../instants.js';
-import { actorOf } from '../auth.js';
-import { DerivationView, ErrorResponse, ISO_INSTANT, Param, ShortText } from '../schemas.js';
-import { startCalendarPublication } from '../temporal-edge.js';
-import { viewContext } from './cases.js';
-
-const MIN_YEAR = 2000;
-const MAX_YEAR = 2100;
-
-const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
-const Year = Type.Integer({ minimum: MIN_YEAR, maximum: MAX_YEAR });
-
-const HolidayRange = Type.Object(
-  { from: IsoDate, to: IsoDate, name: ShortText('e.g. 国庆节') },
-  { additionalProperties: false },
-);
-
-const ScheduleBody = Type.Object(
-  {
-    holidays: Type.Array(HolidayRange, { maxItems: 100, description: 'public holidays (放假), ranges inclusive' }),
-    makeUpDays: Type.Array(IsoDate, {
-      maxItems: 100,
-      uniqueItems: true,
-      description: 'weekend days worked instead (调休上班)',
-    }),
-  },
-  { additionalProperties: false },
-);
-type ScheduleBody = Static<typeof ScheduleBody>;
-
-const CalendarYearView = Type.Object({
-  year: Type.Integer(),
-  holidays: Type.Array(Type.Object({ from: IsoDate, to: IsoDate, name: Type.String() })),
-  makeUpDays: Type.Array(IsoDate),
-  /** null while the year is provisional */
-  version: Type.Union([Type.Integer(), Type.Null()]),
-  provisional: Type.Boolean(),
-  workingDays: Type.Integer(),
-  publishedAt: Type.Union([Type.String(), Type.Null()]),
-});
-type CalendarYearView = Static<typeof CalendarYearView>;
-
-const PublicationView = Type.Object({
-  publicationId: Type.String(),
-  year: Type.Integer(),
-  version: Type.Integer(),
-  status: Type.Union([Type.Literal('running'), Type.Literal('done')]),
-  openCases: Type.Object(
-    { total: Type.Integer(), updated: Type.Integer({ description: 'open cases told of the new calendar so far' }) },
-    { description: 'the open cases the publication tells (counted when it was stored)' },
-  ),
-  startedAt: Type.Union([Type.String(), Type.Null()]),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
-});
-
-const PublishedYearView = Type.Object({
-  ...CalendarYearView.properties,
-  publication: PublicationView,
-});
-
-const PublicationParams = Type.Object({ publicationId: Param(40) }, { additionalProperties: false });
-
-const YearParams = Type.Object({ year: Year }, { additionalProperties: false });
-
-const DeadlineQuery = Type.Object(
-  {
-    from: Type.String({
-      pattern: ISO_INSTANT,
-      description: 'the acceptance (or resumption) instant, ISO 8601 with an offset; counting begins the next working day',
-    }),
-    workingDays: Type.Integer({ minimum: 1, maximum: 365 }),
-  },
-  { additionalProperties: false },
-);
-
-const DeadlineView = Type.Object({
-  from: Type.String(),
-  workingDays: Type.Integer(),
-  startDate: IsoDate,
-  dueDate: IsoDate,
-  deadline: Type.String({ description: 'the instant the due day ends, with the configured zone offset' }),
-  provisional: Type.Boolean(),
-  derivation: DerivationView,
-});
-
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+} from '../../../db/calendar.js';
+import { actorOf } from '../../auth.js';
+import { parseInstant } from '../../instants.js';
+import { viewContext } from '../../reads.js';
+import { startCalendarPublication } from '../../temporal-edge.js';
+import {
+  CalendarYearView,
+  DeadlineQuery,
+  DeadlineView,
+  MAX_YEAR,
+  MIN_YEAR,
+  PublicationParams,
+  PublicationView,
+  PublishedYearView,
+  ScheduleBody,
+  YearParams,
+} from './schemas.js';
 
 function toCalendarYearView(year: number, row: CalendarYearRow | undefined, timeZone: string): CalendarYearView {
   const calendar = new WorkingCalendar(
@@ -133,12 +61,11 @@ function assertValidSchedule(year: number, body: ScheduleBody, timeZone: string)
   }
 }
 
-export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): void {
+export const calendarRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Registered before /v1/calendar/:year; find-my-way prefers the static segment either way.
   app.get(
     '/v1/calendar/deadline',
     {
-      config: { access: ['window', 'reviewer', 'coordinator'] },
       // An unencoded '+' in a query string arrives as a space: read '… 08:00' as '…+08:00'.
       preValidation: async (request) => {
         const query = request.query as Record<string, unknown>;
@@ -148,13 +75,13 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): v
         tags: ['calendar'],
         summary: 'Compute a deadline: counting starts the working day after `from`',
         querystring: DeadlineQuery,
-        response: { 200: DeadlineView, ...errors },
+        response: { 200: DeadlineView },
       },
     },
     async (request) => {
-      const { from, workingDays } = request.query as Static<typeof DeadlineQuery>;
+      const { from, workingDays } = request.query;
       const fromMs = parseInstant(from, 'from');
-      const calendar = await ctx.calendar();
+      const calendar = await app.reference.calendar();
       const localYear = Number(calendar.localDate(fromMs).slice(0, 4));
       if (localYear < MIN_YEAR || localYear > MAX_YEAR) {
         throw new AppError('VALIDATION_FAILED', `from must fall in the years ${MIN_YEAR} to ${MAX_YEAR}`, { field: 'from' });
@@ -175,58 +102,56 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get(
     '/v1/calendar/:year',
     {
-      config: { access: ['window', 'reviewer', 'coordinator'] },
       schema: {
         tags: ['calendar'],
         summary: "A year's schedule: published, or provisional (statutory holidays only)",
         params: YearParams,
-        response: { 200: CalendarYearView, ...errors },
+        response: { 200: CalendarYearView },
       },
     },
     async (request) => {
-      const { year } = request.params as Static<typeof YearParams>;
-      return toCalendarYearView(year, await findCalendarYear(ctx.db, year), ctx.timeZone);
+      const { year } = request.params;
+      return toCalendarYearView(year, await findCalendarYear(app.db, year), app.timeZone);
     },
   );
 
   app.put(
     '/v1/calendar/:year',
     {
-      config: { access: ['admin'] },
       schema: {
         tags: ['calendar'],
         summary: "Publish a year's schedule; its open cases' deadlines are recomputed in the background (GET the publication for progress)",
         params: YearParams,
         body: ScheduleBody,
-        response: { 202: PublishedYearView, ...errors, 503: ErrorResponse },
+        response: { 202: PublishedYearView },
       },
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      const { year } = request.params as Static<typeof YearParams>;
-      const body = request.body as ScheduleBody;
-      assertValidSchedule(year, body, ctx.timeZone);
-      return ctx.idempotency.run(request, reply, async () => {
+      const { year } = request.params;
+      const body = request.body;
+      assertValidSchedule(year, body, app.timeZone);
+      return app.idempotency.run(request, reply, async () => {
         // Store and commit (a short transaction), then start the workflow that tells the open
         // cases. The same schedule again stores nothing and finds the publication that carried it.
-        const { row } = await withCalendarPublicationLock(ctx.db, (tx) => storeCalendarYear(tx, { year, ...body }, actor));
-        ctx.resetCalendar();
-        let publication = await findPublicationOf(ctx.db, year, row.version);
+        const { row } = await withCalendarPublicationLock(app.db, (tx) => storeCalendarYear(tx, { year, ...body }, actor));
+        app.reference.invalidate();
+        let publication = await findPublicationOf(app.db, year, row.version);
         if (publication?.publicationId) {
           // started here, or by an earlier attempt that died before starting it: starting is idempotent
-          await startCalendarPublication(ctx.temporal, ctx.taskQueue, {
+          await startCalendarPublication(app.temporal, app.taskQueue, {
             publicationId: publication.publicationId,
             year,
             version: row.version,
             actor,
           });
-          publication = (await findPublicationOf(ctx.db, year, row.version)) ?? publication;
+          publication = (await findPublicationOf(app.db, year, row.version)) ?? publication;
         }
-        const view = await viewContext(ctx);
+        const view = await viewContext(app);
         return {
           statusCode: 202,
           body: {
-            ...toCalendarYearView(year, row, ctx.timeZone),
+            ...toCalendarYearView(year, row, app.timeZone),
             publication: toPublicationView(view.calendar, year, row.version, publication),
           },
         };
@@ -237,23 +162,22 @@ export function registerCalendarRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get(
     '/v1/calendar/publications/:publicationId',
     {
-      config: { access: ['coordinator'] },
       schema: {
         tags: ['calendar'],
         summary: "A calendar publication's progress in carrying the year to the open cases",
         params: PublicationParams,
-        response: { 200: PublicationView, ...errors },
+        response: { 200: PublicationView },
       },
     },
     async (request) => {
-      const { publicationId } = request.params as Static<typeof PublicationParams>;
-      const row = await findPublication(ctx.db, publicationId);
+      const { publicationId } = request.params;
+      const row = await findPublication(app.db, publicationId);
       if (!row) throw new AppError('NOT_FOUND', `publication ${publicationId} not found`);
-      const view = await viewContext(ctx);
+      const view = await viewContext(app);
       return toPublicationView(view.calendar, row.year, row.version, row);
     },
   );
-}
+};
 
 /** SPEC §4 *Publication*. Seeded schedules were never carried anywhere: they read as done. */
 function toPublicationView(calendar: WorkingCalendar, year: number, version: number, row: PublicationRow | undefined) {

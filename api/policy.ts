@@ -1,0 +1,185 @@
+/**
+ * Who may do what: the one access policy of the API (SPEC §4 route table, §6.0 Reviewers).
+ *
+ * - ROUTE_ROLES: every route and the roles that may call it. The authentication hook reads it for
+ *   every request (a route missing from it is refused to everyone: a test enumerates them all),
+ *   and OpenAPI shows it on each operation as `x-roles`.
+ * - The administrator rule: an administrator may call every route that takes a token
+ *   (SPEC §1: "administrators … can do anything"); it is written into `rolesOf`, nowhere else.
+ * - A reviewer's scope: it reads the tasks of its department (and the cases that have one), sees
+ *   stage and case lights from those, and audit events of other departments' tasks without
+ *   their data; it decides only its department's tasks (checked before the body, so it learns
+ *   nothing about what a task of another department accepts).
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Actor, NotificationAudience, Role } from '../domain/case-types.js';
+import { AppError } from '../domain/errors.js';
+import { computeCaseLight, worstLight } from '../domain/light.js';
+import type { AuditEventView, CaseView, TaskView } from './schemas.js';
+
+const READERS = ['window', 'reviewer', 'coordinator'] as const;
+
+/** `public`: no token. A role list: those roles, and administrators. `[]`: administrators only. */
+export type RouteAccess = readonly Role[] | 'public';
+
+export const ROUTE_ROLES = {
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+  // public unless METRICS_TOKEN is set (then that bearer token, not a JWT): api/routes/system
+  'GET /metrics': 'public',
+  'GET /v1/catalog': READERS,
+  'POST /v1/cases': ['window'],
+  'GET /v1/cases': READERS,
+  'GET /v1/cases/:caseId': READERS,
+  'GET /v1/cases/:caseId/events': READERS,
+  'POST /v1/cases/:caseId/stages/:stage/application': ['window'],
+  'POST /v1/cases/:caseId/withdraw': ['window'],
+  'GET /v1/tasks': ['reviewer', 'coordinator'],
+  'POST /v1/cases/:caseId/tasks/:taskId/decision': ['reviewer'],
+  'POST /v1/cases/:caseId/tasks/:taskId/supplement': ['window'],
+  'POST /v1/cases/:caseId/tasks/:taskId/extension': ['coordinator'],
+  'POST /v1/cases/:caseId/escalations': ['coordinator'],
+  'POST /v1/cases/:caseId/escalations/:escalationId/resolve': ['coordinator'],
+  'GET /v1/escalations': ['coordinator'],
+  'GET /v1/notifications': READERS,
+  'GET /v1/supervision/board': ['coordinator'],
+  'GET /v1/stats': ['coordinator'],
+  'GET /v1/calendar/deadline': READERS,
+  'GET /v1/calendar/:year': READERS,
+  'PUT /v1/calendar/:year': [],
+  'GET /v1/calendar/publications/:publicationId': ['coordinator'],
+  'GET /v1/certificates/:number': 'public',
+  'POST /v1/admin/cases/:caseId/recover': [],
+} as const satisfies Record<string, RouteAccess>;
+
+export type RouteKey = keyof typeof ROUTE_ROLES;
+
+/** The OpenAPI document and its UI (`/docs`, `/docs/json`, …) are public; they are not in the table. */
+export const DOCS_PREFIX = '/docs';
+
+const isDocs = (url: string) => url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`);
+
+/** The roles that may call a route (administrators included), or 'public'; undefined: no such route in the policy. */
+export function rolesOf(method: string, url: string): readonly Role[] | 'public' | undefined {
+  if (isDocs(url)) return 'public';
+  const access = (ROUTE_ROLES as Record<string, RouteAccess>)[`${method === 'HEAD' ? 'GET' : method} ${url}`];
+  if (access === undefined || access === 'public') return access;
+  return [...access, 'admin'];
+}
+
+/**
+ * Enforces the table: a route registered without an entry stops the app from starting, and every
+ * request to a route that takes a token must carry a valid one (401) of a role the route allows
+ * (403), before its body is looked at. Runs after authentication and the rate limit.
+ */
+export function registerAccessPolicy(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD' || method === 'OPTIONS') continue;
+      if (rolesOf(method, route.url) === undefined) {
+        throw new Error(`route ${method} ${route.url} has no entry in ROUTE_ROLES (api/policy.ts)`);
+      }
+    }
+  });
+  app.addHook('onRequest', async (request) => {
+    const url = request.routeOptions.url;
+    if (url === undefined) return; // no such route: the 404 handler answers
+    const roles = rolesOf(request.method, url);
+    if (roles === 'public') return;
+    const authentication = request.authentication;
+    if (!authentication) throw new AppError('UNAUTHENTICATED', 'an Authorization: Bearer token is required');
+    if ('error' in authentication) throw authentication.error;
+    const { actor } = authentication;
+    request.actor = actor;
+    if (roles === undefined || !roles.includes(actor.role as Role)) {
+      throw new AppError('FORBIDDEN', `the ${actor.role} role may not use this route`);
+    }
+  });
+}
+
+export function isReviewer(actor: Actor): boolean {
+  return actor.role === 'reviewer';
+}
+
+/** Whether the actor may read a task of `department`. */
+export function canReadTask(actor: Actor, department: string): boolean {
+  return !isReviewer(actor) || actor.department === department;
+}
+
+/** Whether the actor may decide a task of `department` (the route's roles said it may decide at all). */
+export function canDecideTask(actor: Actor, department: string): boolean {
+  return !isReviewer(actor) || actor.department === department;
+}
+
+/** Whether the actor may see a case with tasks of these departments. */
+export function canReadCase(actor: Actor, taskDepartments: readonly string[]): boolean {
+  return !isReviewer(actor) || taskDepartments.includes(actor.department ?? '');
+}
+
+/** The case as the actor may see it: for a reviewer, its tasks only, lights from those. */
+export function scopeCaseView(view: CaseView, actor: Actor): CaseView {
+  if (!isReviewer(actor)) return view;
+  const readable = (task: TaskView) => canReadTask(actor, task.department);
+  const stages = view.stages.map((stage) => {
+    const tasks = stage.tasks.filter(readable);
+    return { ...stage, tasks, light: stage.status === 'in_review' ? worstLight(tasks.map((t) => t.light)) : stage.light };
+  });
+  const current = stages.find((s) => s.code === view.currentStage);
+  const readableTaskIds = new Set(stages.flatMap((s) => s.tasks.map((t) => t.taskId)));
+  return {
+    ...view,
+    light: computeCaseLight(view.status, current?.tasks.map((t) => t.light) ?? []),
+    stages,
+    escalations: view.escalations.filter((e) => e.taskId === null || readableTaskIds.has(e.taskId)),
+  };
+}
+
+/** Events about the case as a whole: every reader of the case sees them whole, whichever task they name. */
+const CASE_LEVEL_EVENTS: ReadonlySet<string> = new Set([
+  'case_opened',
+  'stage_opened',
+  'stage_application_submitted',
+  'stage_approved',
+  'stage_rejected',
+  'case_completed',
+  'case_rejected',
+  'case_withdrawn',
+  'case_reset',
+  'case_closed_by_admin',
+  'certificate_issued',
+]);
+
+export interface EventScopeContext {
+  /** every task of the case → its department */
+  departmentOfTask: ReadonlyMap<string, string>;
+  /** every escalation of the case → its task (null: the whole case) */
+  taskOfEscalation: ReadonlyMap<string, string | null>;
+}
+
+/**
+ * An audit event as the actor may see it. The hashes always cover the full event, so a reviewer
+ * sees the chain link up but cannot recompute the hash of an event it may not read.
+ */
+export function scopeEvent(event: AuditEventView, actor: Actor, context: EventScopeContext): AuditEventView {
+  if (!isReviewer(actor) || CASE_LEVEL_EVENTS.has(event.type)) return event;
+  const readable = (taskId: unknown) => {
+    if (typeof taskId !== 'string') return true;
+    const department = context.departmentOfTask.get(taskId);
+    return department === undefined || canReadTask(actor, department);
+  };
+  const { data } = event;
+  if (data === null) return event;
+  if (Array.isArray(data.tasks)) {
+    // an event about several departments' tasks (a calendar publication): the reviewer's entries
+    return { ...event, data: { ...data, tasks: (data.tasks as { taskId?: unknown }[]).filter((entry) => readable(entry?.taskId)) } };
+  }
+  const taskId = data.taskId ?? (typeof data.escalationId === 'string' ? context.taskOfEscalation.get(data.escalationId) : undefined);
+  return readable(taskId) ? event : { ...event, data: null };
+}
+
+/** Notifications a caller sees: its own role's (a reviewer's department's), or all for an administrator. */
+export function notificationScope(actor: Actor): { audience?: NotificationAudience; department?: string } {
+  if (actor.role === 'admin') return {};
+  if (isReviewer(actor)) return { audience: 'department', department: actor.department ?? '' };
+  return { audience: actor.role === 'window' ? 'window' : 'coordinator' };
+}

@@ -1,0 +1,74 @@
+/**
+ * Reads several resources share: a case the caller may see, its full view, a task's and an
+ * escalation's view read back after a command (read-your-writes: by the time a command answers,
+ * its change is in the read model). Each reads what it needs once.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Actor } from '../domain/case-types.js';
+import { AppError } from '../domain/errors.js';
+import {
+  findCasesWithRows,
+  findCaseWithRows,
+  findEscalation,
+  findTaskRow,
+  type CaseRow,
+  type CaseViewRow,
+  type CaseWithRows,
+} from '../db/queries.js';
+import { canReadCase } from './policy.js';
+import type { CaseView, EscalationView, TaskView } from './schemas.js';
+import { toCaseView, toEscalationView, toTaskView, type ViewContext } from './views.js';
+
+/** The calendar as published now and the moment lights and used days are computed for. */
+export async function viewContext(app: FastifyInstance): Promise<ViewContext> {
+  return { calendar: await app.reference.calendar(), now: Date.now() };
+}
+
+/** The case with its rows, if the caller may see it (else 404: a reviewer learns nothing of other cases). One statement. */
+export async function getVisibleCase(app: FastifyInstance, caseId: string, actor: Actor): Promise<CaseWithRows> {
+  const row = await findCaseWithRows(app.db, caseId);
+  if (!row || !canReadCase(actor, row.tasks.map((t) => t.department))) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
+  return row;
+}
+
+/** A case stopped by a fault takes no commands until an administrator recovers it. */
+export function assertCaseNotFaulted(row: CaseViewRow): void {
+  if (row.fault) {
+    throw new AppError('CASE_FAULTED', `case ${row.caseId} is stopped by a fault (${row.fault.message}); an administrator must recover it`);
+  }
+}
+
+/** Full Case views of cases loaded with their rows. */
+export async function toCaseViews(app: FastifyInstance, rows: CaseWithRows[]): Promise<CaseView[]> {
+  const view = await viewContext(app);
+  return rows.map((row) => toCaseView(view, row, row.stages, row.tasks, row.certificates, row.escalations));
+}
+
+/** Full Case views for a page of case rows: their rows in one statement. */
+export async function loadCaseViews(app: FastifyInstance, rows: CaseRow[]): Promise<CaseView[]> {
+  const loaded = new Map((await findCasesWithRows(app.db, rows.map((r) => r.caseId))).map((row) => [row.caseId, row]));
+  return toCaseViews(
+    app,
+    rows.map((row) => loaded.get(row.caseId)).filter((row): row is CaseWithRows => row !== undefined),
+  );
+}
+
+/** The case as it is now (after a command, or for its only reader). */
+export async function reloadCaseView(app: FastifyInstance, caseId: string): Promise<CaseView> {
+  const row = await findCaseWithRows(app.db, caseId);
+  if (!row) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
+  const [view] = await toCaseViews(app, [row]);
+  return view!;
+}
+
+export async function loadTaskView(app: FastifyInstance, taskId: string): Promise<TaskView> {
+  const [view, row] = await Promise.all([viewContext(app), findTaskRow(app.db, taskId)]);
+  if (!row) throw new AppError('NOT_FOUND', `task ${taskId} not found`);
+  return toTaskView(view, row);
+}
+
+export async function loadEscalationView(app: FastifyInstance, escalationId: string): Promise<EscalationView> {
+  const [view, row] = await Promise.all([viewContext(app), findEscalation(app.db, escalationId)]);
+  if (!row) throw new AppError('NOT_FOUND', `escalation ${escalationId} not found`);
+  return toEscalationView(view, row);
+}
