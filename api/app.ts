@@ -23,10 +23,12 @@ import { registerOpenApi } from './openapi.js';
 import { registerAccessPolicy } from './policy.js';
 import { loadReferenceData } from './reference-data.js';
 import { adminRoutes } from './routes/admin/index.js';
+import { bulletinRoutes } from './routes/bulletin/index.js';
 import { calendarRoutes } from './routes/calendar/index.js';
 import { caseRoutes } from './routes/cases/index.js';
 import { catalogRoutes } from './routes/catalog/index.js';
 import { certificateRoutes } from './routes/certificates/index.js';
+import { intakeRoutes } from './routes/intake/index.js';
 import { supervisionRoutes } from './routes/supervision/index.js';
 import { systemRoutes } from './routes/system/index.js';
 import { taskRoutes } from './routes/tasks/index.js';
@@ -121,8 +123,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(caseRoutes);
   await app.register(taskRoutes);
   await app.register(supervisionRoutes);
+  await app.register(bulletinRoutes);
   await app.register(calendarRoutes);
   await app.register(certificateRoutes);
+  await app.register(intakeRoutes);
   await app.register(adminRoutes);
   return app;
 }

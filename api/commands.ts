@@ -21,7 +21,8 @@ export interface CaseCommand<Args extends unknown[]> {
   /** the case, loaded for the caller's 404 before the Idempotency-Key's 409 */
   caseRow: CaseViewRow;
   update: UpdateDefinition<UpdateResult, Args, string>;
-  args: Args;
+  /** the Update's arguments; a function when they name something after the Idempotency-Key (a notice's number) */
+  args: Args | ((idempotencyKey: string | undefined) => Args);
   /** what the request means once the case's workflow has ended (a decision: TASK_NOT_PENDING) */
   closedCode?: ErrorCode;
   /** refusals that depend on the read model's state, made after the Idempotency-Key (a repeat gets the first answer) */
@@ -42,7 +43,8 @@ export async function runCaseCommand<Args extends unknown[]>(
   return app.idempotency.run(request, reply, async (key) => {
     assertCaseNotFaulted(command.caseRow);
     command.check?.();
-    const result = await updateCase(app.temporal, command.caseRow.caseId, command.update, command.args, {
+    const args = typeof command.args === 'function' ? command.args(key) : command.args;
+    const result = await updateCase(app.temporal, command.caseRow.caseId, command.update, args, {
       updateId: updateIdFor(actor.sub, key),
       ...(command.closedCode ? { closedCode: command.closedCode } : {}),
     });

@@ -64,7 +64,27 @@ type Operation = {
 /** `/v1/cases/{caseId}` → `/v1/cases/:caseId`, the policy's spelling. */
 const routeUrl = (path: string) => path.replace(/\{([^}]+)\}/g, ':$1');
 
+/**
+ * OpenAPI 3.0 schemas take one `example`, not JSON Schema's `examples` array; @fastify/swagger
+ * converts the top level of each schema but not inside anyOf. (A media type's or parameter's
+ * `examples` is a map, not an array: left as it is.)
+ */
+function convertExamples(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(convertExamples);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  if (Array.isArray(record.examples)) {
+    if (record.example === undefined && record.examples.length > 0) record.example = record.examples[0];
+    delete record.examples;
+  }
+  Object.values(record).forEach(convertExamples);
+}
+
 function annotate(document: { paths?: Record<string, Record<string, Operation>> }) {
+  convertExamples(document.paths);
   for (const [path, operations] of Object.entries(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(operations)) {
       const roles = rolesOf(method.toUpperCase(), routeUrl(path));

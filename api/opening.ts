@@ -12,6 +12,9 @@ import type { Client } from '@temporalio/client';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Actor, CaseStartInput } from '../domain/case-types.js';
 import { resolveCasePlan } from '../domain/catalog.js';
+import { AppError } from '../domain/errors.js';
+import { checkMaterials, stageChecklist } from '../domain/materials.js';
+import { incompleteness } from '../workflows/counter.js';
 import type { YearSchedule } from '../domain/calendar.js';
 import type { CaseSyncWriter } from '../db/case-sync.js';
 import type { Database } from '../db/client.js';
@@ -28,11 +31,21 @@ const CASE_ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** Case IDs read well at a counter: C + acceptance date + 8 characters; derived from the
  * Idempotency-Key when there is one, so a retried request names the same case. */
 export function newCaseId(localDate: string, subject: string, key: string | undefined): string {
+  return counterId('C', localDate, subject, key);
+}
+
+/** An intake notice's number (一次性告知书), named like a case: N + date + 8 characters. */
+export function newNoticeNumber(localDate: string, subject: string, key: string | undefined): string {
+  return counterId('N', localDate, subject, key);
+}
+
+function counterId(prefix: 'C' | 'N', localDate: string, subject: string, key: string | undefined): string {
+  const kind = prefix === 'C' ? 'case' : 'notice';
   const bytes = key
-    ? createHash('sha256').update(`case\u0000${subject}\u0000${key}\u0000${localDate}`).digest()
+    ? createHash('sha256').update(`${kind}\u0000${subject}\u0000${key}\u0000${localDate}`).digest()
     : randomBytes(8);
   const suffix = Array.from(bytes.subarray(0, 8), (b) => CASE_ID_ALPHABET[b % 32]).join('');
-  return `C${localDate.replace(/-/g, '')}-${suffix}`;
+  return `${prefix}${localDate.replace(/-/g, '')}-${suffix}`;
 }
 
 export interface OpeningDependencies {
@@ -48,8 +61,25 @@ export interface OpeningRequest {
   caseId: string;
   project: CaseStartInput['project'];
   materials: CaseStartInput['materials'];
+  /** 容缺受理: checklist codes to follow */
+  deferredMaterials: string[];
   acceptedAtMs: number;
   actor: Actor;
+}
+
+/** 409 CASE_ALREADY_OPEN when another case of the project is open. */
+async function assertNoOpenCase(sql: Database['$client'], projectCode: string, caseId: string): Promise<void> {
+  const [open] = await sql<{ case_id: string }[]>`select case_id from cases where project_code = ${projectCode} and status = 'open' and case_id <> ${caseId}`;
+  if (open) throw new AppError('CASE_ALREADY_OPEN', `project ${projectCode} already has an open case`, { caseId: open.case_id, projectCode });
+}
+
+/** Trips before the opening (SPEC §6.0 Trips): notices the counter gave the project since its previous case closed. */
+async function countPriorNotices(sql: Database['$client'], projectCode: string): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`
+    select count(*)::int as n from intake_notices
+    where project_code = ${projectCode} and case_id is null
+      and issued_at > coalesce((select max(closed_at) from cases where project_code = ${projectCode} and status <> 'open'), '-infinity')`;
+  return row?.n ?? 0;
 }
 
 const versionsOf = (years: YearSchedule[]) => years.map((y) => `${y.year}@${y.version}`).join(',');
@@ -68,7 +98,16 @@ export async function openNewCase(deps: OpeningDependencies, request: OpeningReq
     timeZone: deps.timeZone,
     rules,
     workflowVersion: CURRENT_WORKFLOW_VERSION,
+    ...(request.deferredMaterials.length > 0 ? { deferredMaterials: request.deferredMaterials } : {}),
   };
+  // 一次性告知: everything the stage-1 set lacks, at once (after the project's 409: 422 comes last)
+  const problem = incompleteness(checkMaterials(stageChecklist(input.plan, 'land-use-planning'), input.materials, request.deferredMaterials));
+  if (problem) {
+    await assertNoOpenCase(deps.db.$client, request.project.projectCode, input.caseId);
+    throw new AppError('MATERIALS_INCOMPLETE', problem.message, problem.details);
+  }
+  const priorTrips = await countPriorNotices(deps.db.$client, request.project.projectCode);
+  if (priorTrips > 0) input.priorTrips = priorTrips;
   const state = createInitialState(input);
   // as the workflow does for a case of this version
   state.ladder = true;

@@ -6,10 +6,11 @@
  *   and OpenAPI shows it on each operation as `x-roles`.
  * - The administrator rule: an administrator may call every route that takes a token
  *   (SPEC §1: "administrators … can do anything"); it is written into `rolesOf`, nowhere else.
- * - A reviewer's scope: it reads the tasks of its department (and the cases that have one), sees
- *   stage and case lights from those, and audit events of other departments' tasks without
- *   their data; it decides only its department's tasks (checked before the body, so it learns
- *   nothing about what a task of another department accepts).
+ * - A reviewer's scope: it reads the tasks of its department and, where its department leads a
+ *   stage (一家牵头), every task of that stage (and the cases those belong to); it sees stage and
+ *   case lights from what it reads, and audit events of other tasks without their data; it
+ *   decides only its own department's tasks (checked before the body, so it learns nothing about
+ *   what a task of another department accepts). `GET /v1/tasks` stays its own inbox.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Actor, NotificationAudience, Role } from '../domain/case-types.js';
@@ -34,6 +35,11 @@ export const ROUTE_ROLES = {
   'GET /v1/cases/:caseId/events': READERS,
   'POST /v1/cases/:caseId/stages/:stage/application': ['window'],
   'POST /v1/cases/:caseId/withdraw': ['window'],
+  'POST /v1/cases/:caseId/materials': ['window'],
+  'POST /v1/cases/:caseId/stages/:stage/supplement': ['window'],
+  'POST /v1/cases/:caseId/stages/:stage/handout': ['window'],
+  'POST /v1/intake/notices': ['window'],
+  'GET /v1/intake/notices': ['window', 'coordinator'],
   'GET /v1/tasks': ['reviewer', 'coordinator'],
   'POST /v1/cases/:caseId/tasks/:taskId/decision': ['reviewer'],
   'POST /v1/cases/:caseId/tasks/:taskId/supplement': ['window'],
@@ -44,6 +50,7 @@ export const ROUTE_ROLES = {
   'GET /v1/notifications': READERS,
   'GET /v1/supervision/board': ['coordinator'],
   'GET /v1/stats': ['coordinator'],
+  'GET /v1/stats/bulletin': ['coordinator'],
   'GET /v1/calendar/deadline': READERS,
   'GET /v1/calendar/:year': READERS,
   'PUT /v1/calendar/:year': [],
@@ -101,9 +108,16 @@ export function isReviewer(actor: Actor): boolean {
   return actor.role === 'reviewer';
 }
 
-/** Whether the actor may read a task of `department`. */
-export function canReadTask(actor: Actor, department: string): boolean {
-  return !isReviewer(actor) || actor.department === department;
+/** A case's stages and the department leading each (null: none recorded). */
+export type StageLeads = ReadonlyMap<string, string | null>;
+
+export function stageLeadsOf(stages: readonly { code: string; leadDepartment: string | null }[]): StageLeads {
+  return new Map(stages.map((s) => [s.code, s.leadDepartment]));
+}
+
+/** Whether the actor may read a task: its own department's, or any of a stage its department leads. */
+export function canReadTask(actor: Actor, task: { department: string; stage: string }, leads: StageLeads): boolean {
+  return !isReviewer(actor) || actor.department === task.department || (leads.get(task.stage) ?? null) === actor.department;
 }
 
 /** Whether the actor may decide a task of `department` (the route's roles said it may decide at all). */
@@ -111,18 +125,24 @@ export function canDecideTask(actor: Actor, department: string): boolean {
   return !isReviewer(actor) || actor.department === department;
 }
 
-/** Whether the actor may see a case with tasks of these departments. */
-export function canReadCase(actor: Actor, taskDepartments: readonly string[]): boolean {
-  return !isReviewer(actor) || taskDepartments.includes(actor.department ?? '');
+/** Whether the actor may see a case: one of its department's tasks is in it, or its department leads a stage of it. */
+export function canReadCase(actor: Actor, taskDepartments: readonly string[], leads: StageLeads): boolean {
+  if (!isReviewer(actor)) return true;
+  const department = actor.department ?? '';
+  return taskDepartments.includes(department) || [...leads.values()].includes(department);
 }
 
 /** The case as the actor may see it: for a reviewer, its tasks only, lights from those. */
 export function scopeCaseView(view: CaseView, actor: Actor): CaseView {
   if (!isReviewer(actor)) return view;
-  const readable = (task: TaskView) => canReadTask(actor, task.department);
+  const leads = stageLeadsOf(view.stages);
+  const readable = (task: TaskView) => canReadTask(actor, task, leads);
   const stages = view.stages.map((stage) => {
     const tasks = stage.tasks.filter(readable);
-    return { ...stage, tasks, light: stage.status === 'in_review' ? worstLight(tasks.map((t) => t.light)) : stage.light };
+    const supplementNotice = stage.supplementNotice
+      ? { ...stage.supplementNotice, items: stage.supplementNotice.items.filter((item) => tasks.some((t) => t.taskId === item.taskId)) }
+      : null;
+    return { ...stage, tasks, supplementNotice, light: stage.status === 'in_review' ? worstLight(tasks.map((t) => t.light)) : stage.light };
   });
   const current = stages.find((s) => s.code === view.currentStage);
   const readableTaskIds = new Set(stages.flatMap((s) => s.tasks.map((t) => t.taskId)));
@@ -150,8 +170,9 @@ const CASE_LEVEL_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 export interface EventScopeContext {
-  /** every task of the case → its department */
-  departmentOfTask: ReadonlyMap<string, string>;
+  /** every task of the case → its department and stage */
+  taskOf: ReadonlyMap<string, { department: string; stage: string }>;
+  leads: StageLeads;
   /** every escalation of the case → its task (null: the whole case) */
   taskOfEscalation: ReadonlyMap<string, string | null>;
 }
@@ -164,8 +185,8 @@ export function scopeEvent(event: AuditEventView, actor: Actor, context: EventSc
   if (!isReviewer(actor) || CASE_LEVEL_EVENTS.has(event.type)) return event;
   const readable = (taskId: unknown) => {
     if (typeof taskId !== 'string') return true;
-    const department = context.departmentOfTask.get(taskId);
-    return department === undefined || canReadTask(actor, department);
+    const task = context.taskOf.get(taskId);
+    return task === undefined || canReadTask(actor, task, context.leads);
   };
   const { data } = event;
   if (data === null) return event;

@@ -15,7 +15,7 @@ import {
   type CaseViewRow,
   type CaseWithRows,
 } from '../db/queries.js';
-import { canReadCase } from './policy.js';
+import { canReadCase, stageLeadsOf } from './policy.js';
 import type { CaseView, EscalationView, TaskView } from './schemas.js';
 import { toCaseView, toEscalationView, toTaskView, type ViewContext } from './views.js';
 
@@ -27,7 +27,9 @@ export async function viewContext(app: FastifyInstance): Promise<ViewContext> {
 /** The case with its rows, if the caller may see it (else 404: a reviewer learns nothing of other cases). One statement. */
 export async function getVisibleCase(app: FastifyInstance, caseId: string, actor: Actor): Promise<CaseWithRows> {
   const row = await findCaseWithRows(app.db, caseId);
-  if (!row || !canReadCase(actor, row.tasks.map((t) => t.department))) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
+  if (!row || !canReadCase(actor, row.tasks.map((t) => t.department), stageLeadsOf(row.stages))) {
+    throw new AppError('NOT_FOUND', `case ${caseId} not found`);
+  }
   return row;
 }
 

@@ -14,6 +14,7 @@ import { STAGE_CODES } from '../domain/catalog.js';
 import {
   AWAITING,
   CASE_STATUSES,
+  HANDOUT_CHANNELS,
   DECISION_KINDS,
   ESCALATION_ORIGINS,
   ESCALATION_STATUSES,
@@ -65,9 +66,13 @@ export const ErrorResponse = Type.Object(
 
 export const Light = StringEnum(LIGHTS, { description: 'red: past the deadline; yellow: inside the warning window; paused: the clock stands' });
 
+/** A checklist code (SPEC §6.0 Material codes), as the catalog writes them. */
+export const MaterialCode = Type.String({ minLength: 1, maxLength: 80, pattern: '^[a-z0-9]+(?:[.-][a-z0-9]+)*$', examples: ['eia.report'] });
+
 export const Material = Type.Object(
   {
     name: ShortText(),
+    code: Type.Optional(MaterialCode),
     copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 99 })),
     note: Type.Optional(LongText()),
   },
@@ -75,6 +80,13 @@ export const Material = Type.Object(
 );
 export const Materials = Type.Array(Material, { maxItems: 100 });
 export const MaterialsBody = Type.Object({ materials: Materials }, { additionalProperties: false });
+/** 容缺受理: missing deferrable codes the applicant will bring later */
+export const DeferredMaterials = Type.Array(MaterialCode, { maxItems: 100, description: '容缺受理: missing deferrable checklist codes to follow' });
+/** A stage's application: its materials, and what may follow (容缺) */
+export const ApplicationBody = Type.Object(
+  { materials: Materials, deferredMaterials: Type.Optional(DeferredMaterials) },
+  { additionalProperties: false },
+);
 
 export const Limit = Type.Integer({ minimum: 1, maximum: 200, description: 'page size (default 50)' });
 export const Cursor = Param(500);
@@ -144,6 +156,41 @@ export const TaskView = Type.Object({
 });
 export type TaskView = Static<typeof TaskView>;
 
+export const ResultView = Type.Object(
+  {
+    documents: Type.Array(
+      Type.Object({ kind: StringEnum(['certificate', 'rejection_letter'] as const), number: Type.String(), name: Type.String() }),
+    ),
+    readyAt: Nullable(Instant),
+    handedOut: Nullable(
+      Type.Object({
+        at: Instant,
+        by: ActorView,
+        recipient: Type.Object({ name: Type.String() }),
+        channel: StringEnum(HANDOUT_CHANNELS),
+      }),
+    ),
+  },
+  { description: '出件: what the window hands out once the stage has ended' },
+);
+
+export const SupplementNoticeView = Type.Object(
+  {
+    number: Type.String(),
+    issuedAt: Instant,
+    items: Type.Array(
+      Type.Object({
+        taskId: Type.String(),
+        itemCode: Type.String(),
+        department: Type.String(),
+        opinion: Type.String(),
+        missingMaterials: Type.Array(Type.String()),
+      }),
+    ),
+  },
+  { description: "the stage's one merged request for supplementary materials, over every task awaiting them" },
+);
+
 export const StageView = Type.Object({
   code: StringEnum(STAGE_CODES),
   order: Type.Integer(),
@@ -151,7 +198,11 @@ export const StageView = Type.Object({
   openedAt: Nullable(Instant),
   closedAt: Nullable(Instant),
   committedDays: Type.Integer(),
+  leadDepartment: Nullable(Type.String({ description: '一家牵头: its reviewers read every task of the stage' })),
   light: Light,
+  result: Nullable(ResultView),
+  supplementNotice: Nullable(SupplementNoticeView),
+  trips: Type.Integer({ description: "the applicant's visits to the counter for this stage" }),
   tasks: Type.Array(TaskView),
 });
 export type StageView = Static<typeof StageView>;
@@ -209,13 +260,21 @@ export const CaseView = Type.Object({
       { description: 'the case is stopped until an administrator recovers it (POST /v1/admin/cases/{caseId}/recover)' },
     ),
   ),
+  pendingMaterials: Type.Array(
+    Type.Object({ itemCode: Type.String(), code: Type.String(), name: Type.String(), dueDate: IsoDate }),
+    { description: '容缺: deferred materials still owed; overdue from 00:00 the day after dueDate' },
+  ),
+  trips: Type.Object(
+    { total: Type.Integer(), byStage: Type.Record(Type.String(), Type.Integer()) },
+    { description: "最多跑一次: the applicant's visits to the counter" },
+  ),
   stages: Type.Array(StageView),
   escalations: Type.Array(EscalationView),
   certificates: Type.Array(CertificateView),
 });
 export type CaseView = Static<typeof CaseView>;
 
-export const CaseSummaryView = Type.Omit(CaseView, ['stages', 'escalations', 'certificates', 'materials']);
+export const CaseSummaryView = Type.Omit(CaseView, ['stages', 'escalations', 'certificates', 'materials', 'pendingMaterials', 'trips']);
 export type CaseSummaryView = Static<typeof CaseSummaryView>;
 
 export const AuditEventView = Type.Object({

@@ -87,7 +87,7 @@ export function toTaskView(ctx: ViewContext, row: TaskRow): TaskView {
   };
 }
 
-export function toStageView(ctx: ViewContext, row: StageRow, stageTasks: TaskView[]): StageView {
+export function toStageView(ctx: ViewContext, row: StageRow, stageTasks: TaskView[], taskRows: TaskRow[]): StageView {
   return {
     code: row.code,
     order: row.order,
@@ -95,8 +95,40 @@ export function toStageView(ctx: ViewContext, row: StageRow, stageTasks: TaskVie
     openedAt: formatInstant(ctx, row.openedAt),
     closedAt: formatInstant(ctx, row.closedAt),
     committedDays: row.committedDays,
+    leadDepartment: row.leadDepartment,
     // a stage not yet applied for waits for the applicant
     light: row.status === 'in_review' ? worstLight(stageTasks.map((t) => t.light)) : row.status === 'not_started' ? 'paused' : 'done',
+    result: row.result
+      ? {
+          documents: row.result.documents,
+          readyAt: formatInstant(ctx, row.result.readyAtMs),
+          handedOut: row.handout
+            ? {
+                at: instant(ctx, row.handout.atMs),
+                by: actorView(row.handout.by),
+                recipient: { name: row.handoutRecipient ?? '' },
+                channel: row.handout.channel,
+              }
+            : null,
+        }
+      : null,
+    // the notice covers every task of the stage awaiting supplement, with what each asked for
+    supplementNotice: row.supplementNotice
+      ? {
+          number: row.supplementNotice.number,
+          issuedAt: instant(ctx, row.supplementNotice.issuedAtMs),
+          items: taskRows
+            .filter((t) => t.stage === row.code && t.status === 'awaiting_supplement')
+            .map((t) => ({
+              taskId: t.taskId,
+              itemCode: t.itemCode,
+              department: t.department,
+              opinion: t.supplementText?.opinion ?? t.supplement?.opinion ?? '',
+              missingMaterials: t.supplementText?.missingMaterials ?? t.supplement?.missingMaterials ?? [],
+            })),
+        }
+      : null,
+    trips: row.trips,
     tasks: stageTasks,
   };
 }
@@ -171,7 +203,12 @@ export function toCaseView(
   return {
     ...toCaseSummaryView(ctx, row, taskRows),
     materials: row.materials,
-    stages: stageRows.map((s) => toStageView(ctx, s, taskViews.filter((t) => t.stage === s.code))),
+    pendingMaterials: row.pendingMaterials.map((p) => ({ itemCode: p.itemCode, code: p.code, name: p.name, dueDate: p.dueDate })),
+    trips: {
+      total: stageRows.reduce((sum, s) => sum + s.trips, 0),
+      byStage: Object.fromEntries(stageRows.map((s) => [s.code, s.trips])),
+    },
+    stages: stageRows.map((s) => toStageView(ctx, s, taskViews.filter((t) => t.stage === s.code), taskRows)),
     escalations: escalationRows.map((e) => toEscalationView(ctx, e)),
     certificates: certificateRows.map((c) => toCertificateView(ctx, c)),
   };

@@ -39,6 +39,7 @@ export interface BoardCaseRow {
   escalationLevel: number;
   faulted: boolean;
   stalled: Partial<StallRules> | null;
+  materialsOverdueAt: number | null;
 }
 
 const RANK_OF_LIGHT: Partial<Record<Light, number>> = { red: 0, yellow: 1, green: 2, paused: 3 };
@@ -68,6 +69,8 @@ function reasonCondition(reason: BoardReason | undefined, now: SQL): SQL | null 
       return sql`board_no_activity_at <= ${now}`;
     case 'applicant_silent':
       return sql`board_applicant_silent_at <= ${now}`;
+    case 'materials_overdue':
+      return sql`materials_overdue_at <= ${now}`;
     default:
       return null;
   }
@@ -121,9 +124,10 @@ export async function findBoardCases(db: Database, filter: BoardFilter): Promise
       escalation_level: number;
       faulted: boolean;
       stalled: Partial<StallRules> | null;
+      materials_overdue_at: string | null;
     }>(sql`
       select case_id, project_code, project_name, current_stage, board_due_index, escalation_level,
-        fault is not null as faulted, start_input->'rules'->'stalled' as stalled
+        fault is not null as faulted, start_input->'rules'->'stalled' as stalled, materials_overdue_at
       from cases where ${sql.join(conditions, sql` and `)}
       order by ${order}
       limit ${want - rows.length}`);
@@ -138,6 +142,7 @@ export async function findBoardCases(db: Database, filter: BoardFilter): Promise
         escalationLevel: r.escalation_level,
         faulted: r.faulted,
         stalled: r.stalled,
+        materialsOverdueAt: r.materials_overdue_at === null ? null : new Date(r.materials_overdue_at).getTime(),
       });
     }
   }

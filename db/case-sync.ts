@@ -42,6 +42,7 @@ interface Texts {
   extensionReason: Map<string, string>;
   escalationReason: Map<string, string>;
   escalationResolution: Map<string, string>;
+  handoutRecipient: Map<string, string>;
 }
 
 function textsOf(events: CaseEvent[]): Texts {
@@ -53,6 +54,7 @@ function textsOf(events: CaseEvent[]): Texts {
     extensionReason: new Map(),
     escalationReason: new Map(),
     escalationResolution: new Map(),
+    handoutRecipient: new Map(),
   };
   for (const { type, data } of events) {
     const taskId = String(data.taskId);
@@ -75,6 +77,15 @@ function textsOf(events: CaseEvent[]): Texts {
       }
       case 'supplement_submitted':
         texts.supplementMaterials.set(taskId, Array.isArray(data.materials) ? (data.materials as Material[]) : null);
+        break;
+      case 'stage_supplement_submitted':
+        // one answer to the stage's notice: each task it resumed received these materials
+        for (const entry of (data.tasks as { taskId: string }[] | undefined) ?? []) {
+          texts.supplementMaterials.set(entry.taskId, Array.isArray(data.materials) ? (data.materials as Material[]) : null);
+        }
+        break;
+      case 'result_handed_out':
+        texts.handoutRecipient.set(String(data.stage), String((data.recipient as { name?: unknown } | undefined)?.name ?? ''));
         break;
       case 'extension_granted':
         texts.extensionReason.set(taskId, String(data.reason ?? ''));
@@ -175,6 +186,18 @@ export function createCaseSyncWriter(options: {
     const { caseId, rows } = sync;
     const texts = textsOf(sync.events);
     const { decided, closed } = contributionsOf(sync);
+    const notices = sync.events
+      .filter((e) => e.type === 'intake_notice_issued')
+      .map((e) => ({
+        notice_id: String(e.data.number),
+        number: String(e.data.number),
+        project_code: String(e.data.projectCode),
+        case_id: caseId,
+        stage: String(e.data.stage),
+        missing: e.data.missing,
+        issued_at: iso(e.at),
+        issued_by: { sub: e.actor.sub, name: e.actor.name },
+      }));
     const board = rows.case.board ?? options.legacyBoard?.(sync);
     return {
       case_id: caseId,
@@ -184,6 +207,7 @@ export function createCaseSyncWriter(options: {
       events: chain(caseId, sync.events, prevHash),
       decided,
       closed,
+      notices,
       notifications: sync.notifications.map((n) => ({
         notification_id: n.notificationId,
         kind: n.kind,
@@ -214,6 +238,9 @@ export function createCaseSyncWriter(options: {
                 escalation_level: board.escalationLevel,
               }
             : {}),
+          ...(rows.case.pendingMaterials
+            ? { pending_materials: rows.case.pendingMaterials, materials_overdue_at: iso(rows.case.materialsOverdueAt) }
+            : {}),
         },
         stages: rows.stages.map((s) => ({
           case_id: caseId,
@@ -225,6 +252,11 @@ export function createCaseSyncWriter(options: {
           committed_days: s.committedDays,
           // the materials come from stage_opened (legacy states also carried them)
           materials: s.materials ?? null,
+          lead_department: s.leadDepartment ?? null,
+          trips: s.trips ?? 0,
+          supplement_notice: s.supplementNotice ?? null,
+          result: s.result ?? null,
+          handout: s.handout ?? null,
         })),
         tasks: rows.tasks.map((t) => {
           // A paused task has no running deadline; its last run's dates no longer hold.
@@ -292,6 +324,7 @@ export function createCaseSyncWriter(options: {
         supplement_materials: [...texts.supplementMaterials].map(([task_id, value]) => ({ task_id, value })),
         extension_reason: [...texts.extensionReason].map(([task_id, value]) => ({ task_id, value })),
         stage_materials: [...texts.stageMaterials].map(([code, value]) => ({ code, value })),
+        handout_recipient: [...texts.handoutRecipient].map(([code, value]) => ({ code, value })),
       },
     };
   }

@@ -30,7 +30,7 @@ import {
 } from './schema.js';
 import type { BoardTaskInput } from '../domain/supervision.js';
 import { budgetOf } from '../domain/budget.js';
-import { DEFAULT_CLOCK_RULES, DEFAULT_LADDER, DEFAULT_STALL_RULES, type ClockRules } from '../domain/case-types.js';
+import { DEFAULT_CLOCK_RULES, DEFAULT_DEFERRAL_DAYS, DEFAULT_LADDER, DEFAULT_STALL_RULES, type ClockRules } from '../domain/case-types.js';
 
 export type CaseRow = typeof cases.$inferSelect;
 export type StageRow = typeof stages.$inferSelect;
@@ -53,6 +53,7 @@ export async function getRules(db: Database): Promise<Required<ClockRules>> {
     ladder: { ...DEFAULT_LADDER, ...rules.ladder },
     stalled: { ...DEFAULT_STALL_RULES, ...rules.stalled },
     budget: budgetOf(rules),
+    deferralDays: rules.deferralDays ?? DEFAULT_DEFERRAL_DAYS,
   };
 }
 
@@ -231,6 +232,8 @@ export interface CaseFilter {
   light?: Light;
   projectType?: string;
   department?: string;
+  /** a reviewer's department: cases with one of its tasks, or a stage it leads */
+  readableBy?: string;
   q?: string;
   limit: number;
   cursor?: string;
@@ -245,6 +248,14 @@ export async function findCases(db: Database, filter: CaseFilter): Promise<{ row
   if (filter.department) {
     conditions.push(
       exists(sql`(select 1 from ${tasks} where ${tasks.caseId} = ${cases.caseId} and ${tasks.department} = ${filter.department})`),
+    );
+  }
+  if (filter.readableBy !== undefined) {
+    conditions.push(
+      or(
+        exists(sql`(select 1 from ${tasks} where ${tasks.caseId} = ${cases.caseId} and ${tasks.department} = ${filter.readableBy})`),
+        exists(sql`(select 1 from ${stages} where ${stages.caseId} = ${cases.caseId} and ${stages.leadDepartment} = ${filter.readableBy})`),
+      )!,
     );
   }
   if (filter.q) {

@@ -34,6 +34,9 @@ import {
   type Applicant,
   type CaseFault,
   type CaseStartInput,
+  type HandoutChannel,
+  type PendingMaterialState,
+  type StageResult,
   type DecisionText,
   type Material,
   type SupplementText,
@@ -116,6 +119,10 @@ export const cases = pgTable(
     boardDepartments: text('board_departments').array().notNull().default(sql`'{}'::text[]`),
     /** the highest open escalation level, 0 when none */
     escalationLevel: integer('escalation_level').notNull().default(0),
+    /** 容缺: deferred materials still owed, with their due dates (SPEC §6.1) */
+    pendingMaterials: jsonb('pending_materials').$type<(PendingMaterialState & { name: string })[]>().notNull().default(sql`'[]'::jsonb`),
+    /** when the first of them becomes overdue: the board's `materials_overdue` */
+    materialsOverdueAt: instant('materials_overdue_at'),
     createdAt: instant('created_at').notNull().defaultNow(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
@@ -125,6 +132,8 @@ export const cases = pgTable(
     check('cases_land_area_finite', sql`${t.landArea} between 0 and 1e12`),
     check('cases_floor_area_finite', sql`${t.floorArea} between 0 and 1e12`),
     uniqueIndex('cases_one_open_per_project').on(t.projectCode).where(sql`${t.status} = 'open'`),
+    // a project's earlier cases (trips counted since the last one closed)
+    index('cases_project_idx').on(t.projectCode, t.closedAt),
     index('cases_status_created_idx').on(t.status, t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
     index('cases_created_idx').on(t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
     // the board: red first by deadline; the rest by level from the moment they are at risk
@@ -146,8 +155,40 @@ export const stages = pgTable(
     closedAt: instant('closed_at'),
     committedDays: integer('committed_days').notNull(),
     materials: jsonb('materials').$type<Material[]>(),
+    /** 一家牵头: the department that leads the stage (its reviewers read every task of it) */
+    leadDepartment: text('lead_department'),
+    /** the applicant's trips to the counter for this stage (最多跑一次) */
+    trips: integer('trips').notNull().default(0),
+    /** the merged supplement notice while a task of the stage awaits supplementary materials */
+    supplementNotice: jsonb('supplement_notice').$type<{ number: string; issuedAtMs: number } | null>(),
+    /** 出件: what the window hands out once the stage has ended */
+    result: jsonb('result').$type<StageResult | null>(),
+    handout: jsonb('handout').$type<{ atMs: number; by: Actor; channel: HandoutChannel } | null>(),
+    /** the recipient's name, from the result_handed_out event */
+    handoutRecipient: text('handout_recipient'),
   },
-  (t) => [primaryKey({ columns: [t.caseId, t.code] })],
+  (t) => [
+    primaryKey({ columns: [t.caseId, t.code] }),
+    // statistics of trips: stages ended in a period
+    index('stages_ended_idx').on(t.closedAt).where(sql`${t.status} in ('approved', 'rejected')`),
+  ],
+);
+
+/** 一次性告知 at the counter (SPEC §6.1): what an applicant lacked, told at once; counts as a trip. */
+export const intakeNotices = pgTable(
+  'intake_notices',
+  {
+    noticeId: text('notice_id').primaryKey(),
+    number: text('number').notNull().unique(),
+    projectCode: text('project_code').notNull(),
+    /** the case it was given for (a later stage's application); null: no case could open */
+    caseId: text('case_id'),
+    stage: text('stage', { enum: STAGE_CODES }).notNull(),
+    missing: jsonb('missing').$type<Record<string, unknown>[]>().notNull(),
+    issuedAt: instant('issued_at').notNull(),
+    issuedBy: jsonb('issued_by').$type<{ sub: string; name: string }>().notNull(),
+  },
+  (t) => [index('intake_notices_project_idx').on(t.projectCode, t.issuedAt.desc().nullsFirst(), t.noticeId.desc().nullsFirst())],
 );
 
 export const tasks = pgTable(

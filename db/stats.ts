@@ -104,3 +104,26 @@ export async function computeStats(db: Database, from: string, to: string, nowIn
     byItem: figures(byItem),
   };
 }
+
+export interface TripStats {
+  /** stages approved or rejected in the period */
+  stagesEnded: number;
+  /** Σ their trips ÷ stagesEnded (null when none ended) */
+  avgPerStage: number | null;
+  /** the share of them with at most one trip (最多跑一次; null when none ended) */
+  withinOneShare: number | null;
+}
+
+/** SPEC §6.2 trips over the stages that ended between two instants (the period's first and last local day). */
+export async function computeTripStats(db: Database, from: Date, to: Date): Promise<TripStats> {
+  const [row] = await db.execute<{ ended: number; trips: number; within_one: number }>(sql`
+    select count(*)::int as ended, coalesce(sum(trips), 0)::int as trips, count(*) filter (where trips <= 1)::int as within_one
+    from stages
+    where status in ('approved', 'rejected') and closed_at between ${from.toISOString()}::timestamptz and ${to.toISOString()}::timestamptz`);
+  const ended = Number(row?.ended ?? 0);
+  return {
+    stagesEnded: ended,
+    avgPerStage: ended === 0 ? null : Number(row?.trips ?? 0) / ended,
+    withinOneShare: ended === 0 ? null : Number(row?.within_one ?? 0) / ended,
+  };
+}

@@ -31,6 +31,8 @@ export interface Applicant {
 
 export interface Material {
   name: string;
+  /** a checklist code (SPEC §6.0 Material codes): the document this material is */
+  code?: string;
   copies?: number;
   note?: string;
 }
@@ -130,14 +132,18 @@ export interface ClockRules {
   stalled?: StallRules;
   /** absent in cases opened before the budget existed (they get the default) */
   budget?: CaseBudget;
+  /** 容缺受理: working days a deferred material may follow acceptance (absent: 5) */
+  deferralDays?: number;
 }
 export const DEFAULT_LADDER: EscalationLadder = { reminderOnYellow: true, level1OnRed: true, level2AfterWorkingDays: 3 };
 export const DEFAULT_STALL_RULES: StallRules = { noActivityWorkingDays: 5, applicantSilentWorkingDays: 10 };
+export const DEFAULT_DEFERRAL_DAYS = 5;
 export const DEFAULT_CLOCK_RULES: ClockRules = {
   supplementLimitDays: 20,
   ladder: DEFAULT_LADDER,
   stalled: DEFAULT_STALL_RULES,
   budget: DEFAULT_CASE_BUDGET,
+  deferralDays: DEFAULT_DEFERRAL_DAYS,
 };
 
 export const ESCALATION_ORIGINS = ['auto', 'coordinator'] as const;
@@ -193,6 +199,10 @@ export interface CaseStartInput {
   historyLimit?: number;
   /** the workflow behaviour the case was started with (workflows/case-workflow.ts); absent in cases from before */
   workflowVersion?: number;
+  /** 容缺受理: checklist codes of the stage-1 application to follow (validated by the API) */
+  deferredMaterials?: string[];
+  /** trips to the counter before the opening: intake notices for this project since its last case closed */
+  priorTrips?: number;
 }
 
 /** One running stretch of a task's clock (between acceptance or resubmission and a pause or decision). */
@@ -243,6 +253,8 @@ export interface TaskState {
   textBytes?: number;
   /** requests for supplementary materials so far; absent: 0 */
   supplementRounds?: number;
+  /** when the last pending material of its item arrived (a deemed consent waits for it) */
+  materialsMetAtMs?: number | null;
 }
 
 export interface StageState {
@@ -253,6 +265,33 @@ export interface StageState {
   closedAtMs: number | null;
   committedDays: number;
   materials: Material[] | null;
+  /** the applicant's trips to the counter for this stage (最多跑一次); absent: 0 */
+  trips?: number;
+  /** the stage's merged request for supplementary materials while a task of it awaits one */
+  supplementNotice?: { number: string; issuedAtMs: number } | null;
+  /** the 不予许可决定书 of a rejected stage */
+  rejectionLetter?: { number: string } | null;
+  /** 出件: when its result was handed out (the recipient's name is in the result_handed_out event) */
+  handout?: { atMs: number; by: Actor; channel: HandoutChannel } | null;
+}
+
+/** 出件 (SPEC §6.2): what the window hands out once a stage has ended */
+export interface StageResult {
+  documents: { kind: 'certificate' | 'rejection_letter'; number: string; name: string }[];
+  readyAtMs: number | null;
+}
+
+export const HANDOUT_CHANNELS = ['counter', 'post', 'electronic'] as const;
+export type HandoutChannel = (typeof HANDOUT_CHANNELS)[number];
+
+/** 容缺: a deferred checklist entry still owed (names come from the case's plan) */
+export interface PendingMaterialState {
+  stage: StageCode;
+  itemCode: string;
+  code: string;
+  copies: number;
+  /** due by the end of this working day; overdue from 00:00 the day after */
+  dueDate: IsoDate;
 }
 
 export interface CertificateRecord {
@@ -298,8 +337,12 @@ export interface CaseSync {
       closedAtMs: number | null;
       /** what the supervision board sorts and filters on (absent in legacy writes) */
       board?: BoardMoments;
+      /** 容缺: what the case still owes, with the checklist names (absent in older writes) */
+      pendingMaterials?: (PendingMaterialState & { name: string })[];
+      /** when the first pending material becomes overdue (the board's `materials_overdue`) */
+      materialsOverdueAt?: number | null;
     };
-    stages: StageState[];
+    stages: (StageState & { leadDepartment?: string | null; result?: StageResult | null })[];
     tasks: TaskState[];
     certificates: CertificateRecord[];
     escalations: EscalationRecord[];

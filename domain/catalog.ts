@@ -5,6 +5,8 @@
  * (no Node built-ins, no I/O, no Date). The seed file is loaded elsewhere and passed in.
  */
 
+import { createChecklist, groupChecklistByCode } from './materials.js';
+
 /** 审批阶段, always in this order */
 export const STAGE_CODES = ['land-use-planning', 'engineering-permit', 'construction-permit', 'completion-acceptance'] as const;
 export type StageCode = (typeof STAGE_CODES)[number];
@@ -12,6 +14,21 @@ export type StageCode = (typeof STAGE_CODES)[number];
 export interface LocalizedName {
   zh: string;
   en: string;
+}
+
+/**
+ * One entry of an item's materials checklist (申请材料清单). A code names one document: items of a
+ * stage that list the same code share it (see domain/materials.ts).
+ */
+export interface MaterialRequirement {
+  code: string;
+  name: LocalizedName;
+  /** 1–99 */
+  copies: number;
+  /** 容缺: may be delivered after acceptance */
+  deferrable: boolean;
+  /** never required, never missing */
+  optional: boolean;
 }
 
 /** 事项: one department's approval inside a stage */
@@ -32,6 +49,8 @@ export interface CatalogItem {
   deemedConsent?: boolean;
   /** yellow window before the deadline, working days */
   warningDays?: number;
+  /** what the counter checks; absent only in catalog version 1, stored before checklists existed */
+  materials?: MaterialRequirement[];
 }
 
 export interface CatalogStage {
@@ -63,9 +82,11 @@ export interface Catalog {
 }
 
 /** An item as it applies to one project type: prerequisites resolved ('*' expanded, absent ones dropped) */
-export interface ResolvedItem extends Omit<CatalogItem, 'after' | 'warningDays'> {
+export interface ResolvedItem extends Omit<CatalogItem, 'after' | 'warningDays' | 'materials'> {
   after: string[];
   warningDays: number;
+  /** [] for catalog version 1 */
+  materials: MaterialRequirement[];
 }
 
 export interface ResolvedStage extends CatalogStage {
@@ -83,6 +104,16 @@ export interface CasePlan {
 }
 
 const ALL_OTHERS = '*';
+/** SPEC §6.0: a stage's checklist stays small enough to read out at the counter */
+export const MAX_STAGE_CHECKLIST_CODES = 60;
+const MAX_COPIES = 99;
+const MATERIAL_CODE = /^[a-z0-9]+(?:[.-][a-z0-9]+)*$/;
+const MAX_MATERIAL_CODE_LENGTH = 80;
+
+/** The item's application form (申请表), the one checklist code every item requiring anything lists, never deferrable. */
+export function applicationFormCode(itemCode: string): string {
+  return `${itemCode}.application`;
+}
 
 export function findProjectType(catalog: Catalog, code: string): ProjectType | undefined {
   return catalog.projectTypes.find((type) => type.code === code);
@@ -102,6 +133,7 @@ export function resolveCasePlan(catalog: Catalog, projectType: string): CasePlan
         ...item,
         after: resolveAfter(item, presentCodes),
         warningDays: item.warningDays ?? Math.max(1, Math.ceil(item.committedDays / 5)),
+        materials: item.materials ?? [],
       }),
     );
     return { ...stage, items, committedDays: computeCriticalPath(items) };
@@ -126,7 +158,10 @@ export function computeCriticalPath(items: Pick<ResolvedItem, 'code' | 'committe
   return Math.max(0, ...finish.values());
 }
 
-/** Problems that make the catalog unusable; [] when it is fine. */
+/**
+ * Problems that make the catalog unusable; [] when it is fine. Checks the current shape: every item
+ * carries `materials` (version 1, stored before checklists, is never validated again).
+ */
 export function validateCatalog(catalog: Catalog): string[] {
   const problems: string[] = [];
   const departments = new Set(catalog.departments.map((d) => d.code));
@@ -169,6 +204,7 @@ export function validateCatalog(catalog: Catalog): string[] {
         problems.push(`${where}: after "${code}" across stages (${item.stage} ← ${prerequisite.stage})`);
       }
     }
+    problems.push(...validateMaterials(item));
   }
 
   // Every type sees a subset of a stage's links, so checking each full stage covers every type.
@@ -177,6 +213,18 @@ export function validateCatalog(catalog: Catalog): string[] {
     const codes = inStage.map((item) => item.code);
     const sorted = sortByPrerequisites(inStage.map((item) => ({ code: item.code, after: resolveAfter(item, codes) })));
     if ('cycle' in sorted) problems.push(`stage "${stage}": cycle: ${sorted.cycle.join(' after ')}`);
+
+    // A code means one document: the counter reads it out under one name, whichever item lists it.
+    const named = new Map<string, { itemCode: string; name: LocalizedName }>();
+    for (const item of inStage) {
+      for (const material of item.materials ?? []) {
+        const first = named.get(material.code);
+        if (!first) named.set(material.code, { itemCode: item.code, name: material.name });
+        else if (first.name?.zh !== material.name?.zh || first.name?.en !== material.name?.en) {
+          problems.push(`stage "${stage}": material "${material.code}" is named differently by items "${first.itemCode}" and "${item.code}"`);
+        }
+      }
+    }
   }
 
   for (const type of catalog.projectTypes) {
@@ -186,7 +234,51 @@ export function validateCatalog(catalog: Catalog): string[] {
     }
     for (const code of type.items) if (!itemsByCode.has(code)) problems.push(`${where}: unknown item "${code}"`);
     for (const code of findDuplicates(type.items)) problems.push(`${where}: item "${code}" listed twice`);
+
+    // SPEC §6.0: every stage the type goes through can be accepted with something to follow (容缺),
+    // and never with nothing in hand.
+    const applies = new Set(type.items);
+    for (const stage of STAGE_CODES) {
+      const items = catalog.items.filter((item) => item.stage === stage && applies.has(item.code));
+      if (items.length === 0) continue;
+      const codes = groupChecklistByCode(createChecklist(items));
+      const at = `${where}, stage "${stage}"`;
+      if (codes.length > MAX_STAGE_CHECKLIST_CODES) {
+        problems.push(`${at}: ${codes.length} required material codes, at most ${MAX_STAGE_CHECKLIST_CODES}`);
+      }
+      if (!codes.some((code) => code.deferrable)) problems.push(`${at}: no required material is deferrable`);
+      if (!codes.some((code) => !code.deferrable)) problems.push(`${at}: every required material is deferrable`);
+    }
   }
+  return problems;
+}
+
+/** One item's checklist: well-formed entries, each code once, and its application form due at acceptance. */
+function validateMaterials(item: CatalogItem): string[] {
+  const where = `item "${item.code}"`;
+  if (!Array.isArray(item.materials)) return [`${where}: materials must be a list ([] for an item that requires nothing)`];
+  const problems: string[] = [];
+  for (const material of item.materials) {
+    const what = `${where}: material "${material.code}"`;
+    if (typeof material.code !== 'string' || material.code.length > MAX_MATERIAL_CODE_LENGTH || !MATERIAL_CODE.test(material.code)) {
+      problems.push(`${what}: code must be lowercase letters and digits joined by dots or hyphens, at most ${MAX_MATERIAL_CODE_LENGTH} characters`);
+    }
+    if (!material.name?.zh || !material.name?.en) problems.push(`${what}: name needs zh and en`);
+    if (!Number.isInteger(material.copies) || material.copies < 1 || material.copies > MAX_COPIES) {
+      problems.push(`${what}: copies must be an integer 1–${MAX_COPIES}, got ${material.copies}`);
+    }
+    if (typeof material.deferrable !== 'boolean' || typeof material.optional !== 'boolean') {
+      problems.push(`${what}: deferrable and optional must be true or false`);
+    }
+  }
+  for (const code of findDuplicates(item.materials.map((m) => m.code))) problems.push(`${where}: material "${code}" listed twice`);
+
+  const formCode = applicationFormCode(item.code);
+  const form = item.materials.find((m) => m.code === formCode);
+  if (item.materials.some((m) => !m.optional) && (!form || form.optional)) {
+    problems.push(`${where}: requires materials but not its application form "${formCode}"`);
+  }
+  if (form?.deferrable) problems.push(`${where}: its application form "${formCode}" is never deferrable`);
   return problems;
 }
 

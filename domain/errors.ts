@@ -31,6 +31,14 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 409,
   /** the same Idempotency-Key is being processed by another request right now */
   IDEMPOTENCY_KEY_IN_USE: 409,
+  /** approving a task whose item still waits for a deferred material (容缺) */
+  MATERIALS_PENDING: 409,
+  /** an intake notice for a set that lacks nothing */
+  NOTHING_MISSING: 409,
+  /** handing out the result of a stage that has not ended */
+  RESULT_NOT_READY: 409,
+  /** handing out a result twice */
+  RESULT_ALREADY_HANDED_OUT: 409,
   /** the case stopped at a write the database refused, or its workflow ended: an administrator must recover it */
   CASE_FAULTED: 409,
   /** the body is larger than 1 MiB */
@@ -39,6 +47,10 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** the request would take the case past its size budget (SPEC §6.0 Case budget) */
   CASE_BUDGET_EXCEEDED: 422,
+  /** the application lacks required materials (details.missing, all at once), or defers what it may not */
+  MATERIALS_INCOMPLETE: 422,
+  /** a delivery of materials the case does not owe */
+  MATERIALS_NOT_PENDING: 422,
   /** too many requests for this token or address */
   RATE_LIMITED: 429,
   /** the request's headers are larger than the server accepts */

@@ -6,7 +6,7 @@ import { addDays, computeDeadline, computeWorkingDaysOverdue, type WorkingCalend
 import type { StallRules } from './case-types.js';
 import { computeTaskLight, worstLight, type Light } from './light.js';
 
-export const BOARD_REASONS = ['overdue', 'due_soon', 'no_activity', 'applicant_silent', 'escalated', 'fault'] as const;
+export const BOARD_REASONS = ['overdue', 'due_soon', 'no_activity', 'applicant_silent', 'materials_overdue', 'escalated', 'fault'] as const;
 export type BoardReason = (typeof BOARD_REASONS)[number];
 
 export interface BoardTaskInput {
@@ -33,6 +33,8 @@ export interface BoardCaseInput {
   stalled?: StallRules;
   /** stopped by a fault an administrator must recover */
   faulted?: boolean;
+  /** when its first deferred material became (or becomes) overdue (容缺) */
+  materialsOverdueAt?: number | null;
 }
 
 export interface BoardTask {
@@ -178,6 +180,8 @@ export function buildBoardEntry(input: BoardCaseInput, cal: WorkingCalendar, rul
   const reasons = new Set<BoardReason>(assessed.flatMap((t) => t.reasons));
   if (escalationLevel > 0) reasons.add('escalated');
   if (input.faulted) reasons.add('fault');
+  // a case reason: it keeps the case's light, and workingDaysOverdue counts tasks only (SPEC §6.0)
+  if (input.materialsOverdueAt != null && now >= input.materialsOverdueAt) reasons.add('materials_overdue');
   // An open case with no open task in its current stage waits for the applicant's next
   // application: paused (SPEC §3 Light), not done.
   const light = assessed.length === 0 ? 'paused' : worstLight(assessed.map((t) => t.light));

@@ -32,6 +32,16 @@ import {
   type CaseState,
   type DueTimer,
 } from './case-state.js';
+import {
+  addTrip,
+  assertComplete,
+  awaitsMaterials,
+  checkApplication,
+  deferMaterials,
+  joinSupplementNotice,
+  refreshSupplementNotice,
+  stageOf,
+} from './counter.js';
 import { fireLadderTimer, listLadderTimers, resolveAllEscalations, resolveAutoEscalations } from './escalations.js';
 
 export { findTask, isTaskOpen, refuse, type CaseState, type DueTimer };
@@ -59,6 +69,15 @@ export interface ExtensionInput {
 }
 
 export interface StageApplicationInput {
+  stage: StageCode;
+  materials: Material[];
+  /** 容缺受理: checklist codes to follow */
+  deferredMaterials?: string[];
+  actor: Actor;
+}
+
+/** A stage's merged supplement notice answered at once: every task of it awaiting supplement resumes. */
+export interface StageSupplementInput {
   stage: StageCode;
   materials: Material[];
   actor: Actor;
@@ -118,6 +137,12 @@ export function openCase(state: CaseState): void {
     materialsCount: input.materials.length,
   });
   openStage(state, 0, input.materials, input.acceptedAtMs, input.openedBy);
+  // The opening is a trip, and so was every notice the counter gave this project before it.
+  const first = state.stages[0]!;
+  first.trips = 1 + (input.priorTrips ?? 0);
+  // The API checked the set (422 MATERIALS_INCOMPLETE); what was validly deferred is now owed.
+  const { pending } = checkApplication(state, first.code, input.materials, input.deferredMaterials ?? []);
+  deferMaterials(state, first.code, pending, input.acceptedAtMs);
   // The stage-1 materials are in stage_opened now; carrying them in the input would re-send them
   // with every continue-as-new.
   state.input = { ...input, materials: [] };
@@ -231,6 +256,9 @@ export function validateDecision(state: CaseState, input: DecisionInput): void {
   // pending task, so assertOpen only guards against that invariant breaking.
   if (task.status !== 'pending') refuse('TASK_NOT_PENDING', `task ${task.taskId} is ${task.status}`);
   assertOpen(state);
+  if (input.decision === 'approve' && awaitsMaterials(state, task.itemCode)) {
+    refuse('MATERIALS_PENDING', `task ${task.taskId} waits for a deferred material of ${task.itemCode}`);
+  }
   assertWithinBudget(state, 'taskTextBytes', task.textBytes ?? 0, decisionTextBytes(input));
   if (input.decision === 'request_supplement') assertWithinBudget(state, 'supplementRounds', task.supplementRounds ?? 0, 1);
 }
@@ -249,8 +277,11 @@ export function applyDecision(state: CaseState, input: DecisionInput, now: numbe
     task.status = 'awaiting_supplement';
     task.supplementRounds = (task.supplementRounds ?? 0) + 1;
     task.supplement = { requestedAt: now, resubmittedAt: null };
+    const notice = joinSupplementNotice(state, task.stage, now);
     emit(state, now, input.actor, 'supplement_requested', {
       taskId: task.taskId,
+      stage: task.stage,
+      notice,
       opinion: opinion ?? '',
       missingMaterials: input.missingMaterials ?? [],
       usedWorkingDays: task.usedBeforeRun,
@@ -327,7 +358,9 @@ function rejectStage(state: CaseState, task: TaskState, now: number, actor: Acto
   cancelOpenTasks(state, stage.code, now);
   stage.status = 'rejected';
   stage.closedAtMs = now;
-  emit(state, now, actor, 'stage_rejected', { stage: stage.code, taskId: task.taskId });
+  // 不予许可决定书: the result the window hands out for a rejected stage
+  stage.rejectionLetter = { number: `${state.input.caseId}-BY${stage.order}` };
+  emit(state, now, actor, 'stage_rejected', { stage: stage.code, taskId: task.taskId, rejectionLetter: stage.rejectionLetter.number });
   closeCase(state, 'rejected', now, actor, { taskId: task.taskId, opinion });
 }
 
@@ -339,6 +372,7 @@ function cancelOpenTasks(state: CaseState, stage: StageCode, now: number): void 
     other.lastEventAtMs = now;
     emit(state, now, SYSTEM_ACTOR, 'task_cancelled', { taskId: other.taskId });
   }
+  refreshSupplementNotice(state, stage);
 }
 
 function closeCase(
@@ -368,18 +402,54 @@ export function validateSupplement(state: CaseState, input: SupplementInput): vo
 export function applySupplement(state: CaseState, input: SupplementInput, now: number): void {
   validateSupplement(state, input);
   const task = findTask(state, input.taskId);
-  task.status = 'pending';
-  // the materials themselves are recorded in supplement_submitted only, like stage materials
-  if (task.supplement) task.supplement = { requestedAt: task.supplement.requestedAt, resubmittedAt: now };
+  resumeTask(state, task, now);
   state.materialsCount = (state.materialsCount ?? 0) + input.materials.length;
-  task.decision = null;
-  startClock(state, task, now);
+  addTrip(state, task.stage);
+  refreshSupplementNotice(state, task.stage);
   emit(state, now, input.actor, 'supplement_submitted', {
     taskId: task.taskId,
+    stage: task.stage,
     materials: input.materials,
     remainingWorkingDays: task.run?.workingDays,
     dueDate: task.run?.dueDate,
   });
+}
+
+export function validateStageSupplement(state: CaseState, input: StageSupplementInput): void {
+  assertNotFaulted(state);
+  assertOpen(state);
+  stageOf(state, input.stage);
+  if (!state.tasks.some((t) => t.stage === input.stage && t.status === 'awaiting_supplement')) {
+    refuse('TASK_NOT_AWAITING_SUPPLEMENT', `no task of stage ${input.stage} awaits supplementary materials`);
+  }
+  assertWithinBudget(state, 'materials', state.materialsCount ?? 0, input.materials.length);
+}
+
+/** The stage's notice answered in one visit: every task of it awaiting supplement resumes (one trip). */
+export function applyStageSupplement(state: CaseState, input: StageSupplementInput, now: number): void {
+  validateStageSupplement(state, input);
+  const notice = stageOf(state, input.stage).supplementNotice?.number ?? null;
+  const resumed = state.tasks.filter((t) => t.stage === input.stage && t.status === 'awaiting_supplement');
+  for (const task of resumed) resumeTask(state, task, now);
+  state.materialsCount = (state.materialsCount ?? 0) + input.materials.length;
+  addTrip(state, input.stage);
+  refreshSupplementNotice(state, input.stage);
+  // the materials once, for every task they answer (the read model gives each task its copy)
+  emit(state, now, input.actor, 'stage_supplement_submitted', {
+    stage: input.stage,
+    notice,
+    materials: input.materials,
+    tasks: resumed.map((t) => ({ taskId: t.taskId, remainingWorkingDays: t.run?.workingDays, dueDate: t.run?.dueDate })),
+  });
+}
+
+/** The applicant's materials arrived: the clock runs again with the remaining days. */
+function resumeTask(state: CaseState, task: TaskState, now: number): void {
+  task.status = 'pending';
+  // the materials themselves are recorded in the submission's event only, like stage materials
+  if (task.supplement) task.supplement = { requestedAt: task.supplement.requestedAt, resubmittedAt: now };
+  task.decision = null;
+  startClock(state, task, now);
 }
 
 export function validateExtension(state: CaseState, input: ExtensionInput): void {
@@ -436,13 +506,22 @@ export function validateStageApplication(state: CaseState, input: StageApplicati
     );
   }
   assertWithinBudget(state, 'materials', state.materialsCount ?? 0, input.materials.length);
+  // 422 comes last (SPEC §6.0): the whole checklist at once
+  assertComplete(checkApplication(state, input.stage, input.materials, input.deferredMaterials ?? []));
 }
 
 export function applyStageApplication(state: CaseState, input: StageApplicationInput, now: number): void {
   validateStageApplication(state, input);
+  const { pending } = checkApplication(state, input.stage, input.materials, input.deferredMaterials ?? []);
   state.materialsCount = (state.materialsCount ?? 0) + input.materials.length;
-  emit(state, now, input.actor, 'stage_application_submitted', { stage: input.stage, materialsCount: input.materials.length });
+  emit(state, now, input.actor, 'stage_application_submitted', {
+    stage: input.stage,
+    materialsCount: input.materials.length,
+    ...(pending.length > 0 ? { deferred: pending.map((p) => ({ itemCode: p.itemCode, code: p.code })) } : {}),
+  });
   openStage(state, STAGE_CODES.indexOf(input.stage), input.materials, now, input.actor);
+  addTrip(state, input.stage);
+  deferMaterials(state, input.stage, pending, now);
 }
 
 export function validateWithdraw(state: CaseState): void {
@@ -495,8 +574,9 @@ export function listTimers(state: CaseState): DueTimer[] {
   if (state.status !== 'open') return [];
   const timers: DueTimer[] = [];
   for (const task of state.tasks) {
-    if (task.status === 'pending' && task.deemedConsent && task.run) {
-      timers.push({ at: task.run.deadlineMs + 1, kind: 'deemed_consent', taskId: task.taskId });
+    // A deemed consent waits for the item's deferred materials: it comes when the last arrives, if late by then.
+    if (task.status === 'pending' && task.deemedConsent && task.run && !awaitsMaterials(state, task.itemCode)) {
+      timers.push({ at: Math.max(task.run.deadlineMs + 1, task.materialsMetAtMs ?? 0), kind: 'deemed_consent', taskId: task.taskId });
     }
     const timeout = computeSupplementTimeout(state, task);
     if (timeout !== null) timers.push({ at: timeout + 1, kind: 'supplement_timeout', taskId: task.taskId });
@@ -525,7 +605,7 @@ export function fireTimer(state: CaseState, timer: DueTimer, now: number, newCod
     settleTask(state, task, timer.at);
     // Runs since the ladder (state.ladder) date the consent at the deadline itself and start the
     // dependants' clocks then, as if the engine had acted on time; older runs keep their history.
-    const consentAt = state.ladder && task.run ? task.run.deadlineMs : timer.at;
+    const consentAt = state.ladder && task.run ? Math.max(task.run.deadlineMs, task.materialsMetAtMs ?? 0) : timer.at;
     task.decidedAtMs = consentAt;
     task.decision = { decision: 'deemed_consent', by: SYSTEM_ACTOR, at: consentAt };
     task.lastEventAtMs = now;

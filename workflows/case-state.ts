@@ -14,6 +14,7 @@ import type {
   CertificateRecord,
   EscalationRecord,
   NotificationRecord,
+  PendingMaterialState,
   StageState,
   TaskState,
 } from '../domain/case-types.js';
@@ -51,6 +52,10 @@ export interface CaseState {
   fault?: CaseFault | null;
   /** the hash of the last audit event written, so a write need not read it back (absent: it does) */
   lastHash?: string;
+  /** 容缺: deferred materials still owed (workflows/counter.ts) */
+  pendingMaterials?: PendingMaterialState[];
+  /** supplement notices issued so far (their numbers) */
+  noticeSeq?: number;
 }
 
 /** A moment at which the engine must act by itself, without anyone asking. */

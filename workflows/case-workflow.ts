@@ -39,6 +39,7 @@ import {
   applyDecision,
   applyExtension,
   applyStageApplication,
+  applyStageSupplement,
   applySupplement,
   applyWithdraw,
   createInitialState,
@@ -49,6 +50,7 @@ import {
   validateDecision,
   validateExtension,
   validateStageApplication,
+  validateStageSupplement,
   validateSupplement,
   validateWithdraw,
   type CalendarChangeInput,
@@ -56,6 +58,7 @@ import {
   type DecisionInput,
   type ExtensionInput,
   type StageApplicationInput,
+  type StageSupplementInput,
   type SupplementInput,
   type WithdrawInput,
 } from './case-machine.js';
@@ -68,6 +71,18 @@ import {
   type ResolveEscalationInput,
 } from './escalations.js';
 import { assertOpen, emit } from './case-state.js';
+import {
+  applyDelivery,
+  applyHandout,
+  applyIntakeNotice,
+  awaitsHandout,
+  validateDelivery,
+  validateHandout,
+  validateIntakeNotice,
+  type DeliveryInput,
+  type HandoutInput,
+  type IntakeNoticeInput,
+} from './counter.js';
 import { buildFullSync, buildSyncs } from './sync.js';
 
 type ReadModelActivities = ReturnType<typeof createReadModelActivities>;
@@ -106,6 +121,10 @@ export const submitStageApplicationUpdate = defineUpdate<UpdateResult, [StageApp
 export const withdrawUpdate = defineUpdate<UpdateResult, [WithdrawInput]>('withdraw');
 export const escalateUpdate = defineUpdate<UpdateResult, [EscalateInput]>('escalate');
 export const resolveEscalationUpdate = defineUpdate<UpdateResult, [ResolveEscalationInput]>('resolveEscalation');
+export const deliverMaterialsUpdate = defineUpdate<UpdateResult, [DeliveryInput]>('deliverMaterials');
+export const submitStageSupplementUpdate = defineUpdate<UpdateResult, [StageSupplementInput]>('submitStageSupplement');
+export const handOutUpdate = defineUpdate<UpdateResult, [HandoutInput]>('handOut');
+export const issueIntakeNoticeUpdate = defineUpdate<UpdateResult, [IntakeNoticeInput]>('issueIntakeNotice');
 /** Resolves once everything that has happened so far is in the read model. */
 export const syncedUpdate = defineUpdate<UpdateResult, []>('synced');
 /** An administrator, after repairing what made the database refuse a write, lets the case try again. */
@@ -123,7 +142,13 @@ export const stateQuery = defineQuery<CaseState>('state');
  * The behaviour new cases are started with (CaseStartInput.workflowVersion). Raise it, and branch
  * on it, for a change that would not replay the histories of cases already running.
  */
-export const CURRENT_WORKFLOW_VERSION = 1;
+export const CURRENT_WORKFLOW_VERSION = 2;
+
+/**
+ * Version 2: a closed case's workflow stays to hand its results out at the window (SPEC §6.2),
+ * this long at most after the case closed; later, a hand-out is refused as the case is closed.
+ */
+const RESULT_HOLD_MS = 365 * 24 * 60 * 60 * 1000;
 
 /** How many recent Update IDs a case remembers the answers of. */
 const REMEMBERED_UPDATES = 200;
@@ -269,6 +294,49 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
       },
     ),
   );
+  setHandler(
+    deliverMaterialsUpdate,
+    ...once<DeliveryInput>(
+      (delivery) => validateDelivery(state, delivery),
+      async (delivery) => {
+        const at = catchUp();
+        applyDelivery(state, delivery, at, state.stages[state.stageIndex]!.code);
+        // the item's deemed consent may have waited for these: let it come now
+        catchUp();
+        return settled();
+      },
+    ),
+  );
+  setHandler(
+    submitStageSupplementUpdate,
+    ...once<StageSupplementInput>(
+      (supplement) => validateStageSupplement(state, supplement),
+      async (supplement) => {
+        applyStageSupplement(state, supplement, catchUp());
+        return settled();
+      },
+    ),
+  );
+  setHandler(
+    handOutUpdate,
+    ...once<HandoutInput>(
+      (handout) => validateHandout(state, handout),
+      async (handout) => {
+        applyHandout(state, handout, catchUp());
+        return settled();
+      },
+    ),
+  );
+  setHandler(
+    issueIntakeNoticeUpdate,
+    ...once<IntakeNoticeInput>(
+      (notice) => validateIntakeNotice(state, notice),
+      async (notice) => {
+        applyIntakeNotice(state, notice, catchUp());
+        return settled();
+      },
+    ),
+  );
   // Also delivered in the first activation, possibly before the case has opened: wait for that too.
   setHandler(syncedUpdate, async () => {
     await condition(() => (state.seq > 0 && state.persistedSeq >= state.seq) || Boolean(state.fault));
@@ -374,6 +442,11 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
         fireTimer(state, due, now, newCode);
         continue;
       }
+    }
+    if (state.status !== 'open' && version >= 2 && awaitsHandout(state) && Date.now() < (state.closedAtMs ?? 0) + RESULT_HOLD_MS) {
+      // Closed with results at the window: wait for their hand-out (or for the hold to end).
+      await condition(() => state.unflushed.length > 0 || !awaitsHandout(state), Math.max(1, (state.closedAtMs ?? 0) + RESULT_HOLD_MS - Date.now()));
+      continue;
     }
     if (state.status !== 'open') {
       // Closed: answer late callers (their validators refuse) until handlers drain, then finish.

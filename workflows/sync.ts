@@ -12,6 +12,7 @@ import { computeBoardMoments, type BoardMoments } from '../domain/supervision.js
 import { jsonBytes } from '../domain/text.js';
 import { computeAwaiting, currentStage, currentStageCode } from './case-machine.js';
 import { calendarOf, isTaskOpen, type CaseState } from './case-state.js';
+import { materialName, materialsOverdueAt, pendingMaterialsOf, resultOf } from './counter.js';
 
 /**
  * Events per write are cut at this many bytes of JSON, far below Temporal's 2 MB payload limit.
@@ -21,7 +22,19 @@ import { calendarOf, isTaskOpen, type CaseState } from './case-state.js';
 export const MAX_SYNC_EVENT_BYTES = 256 * 1024;
 
 /** Events about a whole stage: every task of that stage may have changed. */
-const STAGE_EVENTS: ReadonlySet<string> = new Set(['stage_opened', 'stage_approved', 'stage_rejected', 'stage_application_submitted']);
+const STAGE_EVENTS: ReadonlySet<string> = new Set([
+  'stage_opened',
+  'stage_approved',
+  'stage_rejected',
+  'stage_application_submitted',
+  'stage_supplement_submitted',
+  // the stage's trips, notice or result changed
+  'supplement_requested',
+  'supplement_submitted',
+  'materials_delivered',
+  'result_handed_out',
+  'intake_notice_issued',
+]);
 /** Events after which every row of the case is written again. */
 const CASE_EVENTS: ReadonlySet<string> = new Set(['case_completed', 'case_rejected', 'case_withdrawn', 'case_reset']);
 
@@ -38,6 +51,7 @@ function touchedBy(events: CaseEvent[]): Touched {
   for (const { type, data } of events) {
     if (CASE_EVENTS.has(type)) touched.all = true;
     if (STAGE_EVENTS.has(type) && typeof data.stage === 'string') touched.stages.add(data.stage);
+    if (type === 'case_opened') touched.stages.add('land-use-planning');
     if (typeof data.taskId === 'string') touched.tasks.add(data.taskId);
     if (Array.isArray(data.tasks)) {
       for (const entry of data.tasks as { taskId?: unknown }[]) if (typeof entry?.taskId === 'string') touched.tasks.add(entry.taskId);
@@ -52,7 +66,7 @@ function touchedBy(events: CaseEvent[]): Touched {
 export function boardMomentsOf(state: CaseState): BoardMoments {
   const stage = state.status === 'open' ? currentStage(state) : null;
   const open = stage?.status === 'in_review' ? state.tasks.filter((t) => t.stage === stage.code && isTaskOpen(t)) : [];
-  return computeBoardMoments(
+  const moments = computeBoardMoments(
     open.map((t) => ({
       department: t.department,
       status: t.status,
@@ -66,20 +80,39 @@ export function boardMomentsOf(state: CaseState): BoardMoments {
     calendarOf(state),
     { ...DEFAULT_STALL_RULES, ...state.input.rules.stalled },
   );
+  // a deferred material overdue puts the case on the board too (reason materials_overdue)
+  const overdue = materialsOverdueAt(state);
+  return overdue === null ? moments : { ...moments, from: moments.from === null ? overdue : Math.min(moments.from, overdue) };
+}
+
+/** The case row: where it stands, the board's moments, and what the counter still waits for. */
+function caseRowOf(state: CaseState): CaseSync['rows']['case'] {
+  return {
+    status: state.status,
+    currentStage: currentStageCode(state),
+    awaiting: computeAwaiting(state),
+    closedAtMs: state.closedAtMs,
+    board: boardMomentsOf(state),
+    pendingMaterials: pendingMaterialsOf(state).map((p) => ({ ...p, name: materialName(state, p.itemCode, p.code).zh })),
+    materialsOverdueAt: materialsOverdueAt(state),
+  };
+}
+
+/** Stage rows with what the read model shows of them: the lead department and the result. */
+function stageRowsOf(state: CaseState): CaseSync['rows']['stages'] {
+  return state.stages.map((stage) => ({
+    ...stage,
+    leadDepartment: state.input.plan.stages.find((s) => s.code === stage.code)?.leadDepartment ?? null,
+    result: resultOf(state, stage),
+  }));
 }
 
 function rowsOf(state: CaseState, events: CaseEvent[]): CaseSync['rows'] {
   const touched = touchedBy(events);
   const isTouchedTask = (task: TaskState) => touched.all || touched.tasks.has(task.taskId) || touched.stages.has(task.stage);
   return {
-    case: {
-      status: state.status,
-      currentStage: currentStageCode(state),
-      awaiting: computeAwaiting(state),
-      closedAtMs: state.closedAtMs,
-      board: boardMomentsOf(state),
-    },
-    stages: touched.all || touched.stages.size > 0 ? state.stages : [],
+    case: caseRowOf(state),
+    stages: touched.all || touched.stages.size > 0 ? stageRowsOf(state) : [],
     tasks: state.tasks.filter(isTouchedTask),
     certificates: state.certificates.filter((c) => touched.all || touched.certificates.has(c.number)),
     escalations: (state.escalations ?? []).filter((e) => touched.all || touched.escalations.has(e.escalationId)),
@@ -127,14 +160,8 @@ export function buildFullSync(state: CaseState, version: number): CaseSync {
     version,
     events: [],
     rows: {
-      case: {
-        status: state.status,
-        currentStage: currentStageCode(state),
-        awaiting: computeAwaiting(state),
-        closedAtMs: state.closedAtMs,
-        board: boardMomentsOf(state),
-      },
-      stages: state.stages,
+      case: caseRowOf(state),
+      stages: stageRowsOf(state),
       tasks: state.tasks,
       certificates: state.certificates,
       escalations: state.escalations ?? [],

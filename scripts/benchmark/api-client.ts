@@ -1,4 +1,8 @@
 /** The benchmark's HTTP client for the API: tokens for every role, bodies a window would send. */
+import { SEED_CATALOG } from '../../db/seed.js';
+import { resolveCasePlan, type StageCode } from '../../domain/catalog.js';
+import type { Material } from '../../domain/case-types.js';
+import { groupChecklistByCode, stageChecklist } from '../../domain/materials.js';
 import { randomInt } from 'node:crypto';
 import { signToken } from '../../api/auth.js';
 import { computeCreditCodeCheck } from '../../domain/identifiers.js';
@@ -68,7 +72,16 @@ export function benchCaseBody(projectType = 'gov-building', extra: Record<string
     projectName: `压测项目 ${serial}`,
     projectType,
     applicant: { name: '压测建设单位', creditCode: body17 + computeCreditCodeCheck(body17) },
-    materials: [{ name: '立项申请书', copies: 1 }],
+    materials: checklistMaterials(projectType, 'land-use-planning'),
     ...extra,
   };
+}
+
+/** A complete set for a stage's checklist under the seed catalog, as a window clerk hands it in. */
+export function checklistMaterials(projectType: string, stage: StageCode): Material[] {
+  return groupChecklistByCode(stageChecklist(resolveCasePlan(SEED_CATALOG, projectType), stage)).map((c) => ({
+    name: c.name.zh,
+    code: c.code,
+    copies: c.copies,
+  }));
 }

@@ -4,7 +4,8 @@
  * acceptance to completion.
  */
 import { randomUUID } from 'node:crypto';
-import { benchCaseBody, type ApiClient } from './api-client.js';
+import { STAGE_CODES } from '../../domain/catalog.js';
+import { benchCaseBody, checklistMaterials, type ApiClient } from './api-client.js';
 import { measure, round, type Summary } from './measure.js';
 
 export interface WritePath {
@@ -25,7 +26,7 @@ interface CaseJson {
   stages: { tasks: { taskId: string; department: string; status: string }[] }[];
 }
 
-const STAGES = ['land-use-planning', 'engineering-permit', 'construction-permit', 'completion-acceptance'];
+const STAGES = STAGE_CODES;
 
 /** Every item of a project type, stage by stage, each after its prerequisites: the order reviewers can decide in. */
 async function decisionOrder(api: ApiClient, projectType: string): Promise<{ itemCode: string; department: string }[][]> {
@@ -94,7 +95,7 @@ export async function measureWritePath(
       const { caseId } = await api.call<CaseJson>('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID());
       for (const [index, stage] of STAGES.entries()) {
         if (index > 0) {
-          await api.call('POST', `/v1/cases/${caseId}/stages/${stage}/application`, api.tokens.window, { materials: [{ name: `${stage} 申请材料` }] }, randomUUID());
+          await api.call('POST', `/v1/cases/${caseId}/stages/${stage}/application`, api.tokens.window, { materials: checklistMaterials('gov-building', stage) }, randomUUID());
         }
         // each decision releases the items waiting for it before it answers, so none needs a read
         for (const item of order[index]!) {

@@ -107,3 +107,34 @@ ensure_schemathesis() {
   fi
   if [ -x "$dir/bin/st" ]; then export SCHEMATHESIS="$dir/bin/st"; else export SCHEMATHESIS=""; fi
 }
+
+TEMPORAL_SERVER_VERSION=1.29.1
+
+# The Temporal server and its schema tool (temporal-sql-tool) for ./scripts/cluster, built from
+# the Go module proxy, with the module's PostgreSQL schema copied beside them (the schema tool
+# reads it from disk). Exports TEMPORAL_SERVER_DIR (holding server, sql and schema/).
+ensure_temporal_server() {
+  local dir="$CACHE_ROOT/temporal-server-$TEMPORAL_SERVER_VERSION"
+  local module="go.temporal.io/server@v$TEMPORAL_SERVER_VERSION"
+  if [ ! -x "$dir/server" ] || [ ! -x "$dir/sql" ]; then
+    command -v go >/dev/null || die "Go is required to build the Temporal server (go not found)"
+    log "building the Temporal server v$TEMPORAL_SERVER_VERSION with go install (several minutes, once; cached in $dir)"
+    mkdir -p "$dir"
+    CGO_ENABLED=0 GOBIN="$dir" GOFLAGS=-mod=mod go install \
+      "go.temporal.io/server/cmd/server@v$TEMPORAL_SERVER_VERSION" \
+      "go.temporal.io/server/cmd/tools/sql@v$TEMPORAL_SERVER_VERSION" \
+      || die "go install of the Temporal server failed"
+  fi
+  if [ ! -d "$dir/schema/postgresql/v12" ]; then
+    command -v go >/dev/null || die "Go is required to fetch the Temporal schema (go not found)"
+    local module_dir
+    module_dir="$(GOFLAGS=-mod=mod go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    [ -d "$module_dir/schema/postgresql/v12" ] || die "no PostgreSQL schema in $module"
+    rm -rf "$dir/schema.tmp"
+    mkdir -p "$dir/schema.tmp/postgresql"
+    cp -R "$module_dir/schema/postgresql/v12" "$dir/schema.tmp/postgresql/"
+    chmod -R u+w "$dir/schema.tmp" # the module cache is read-only
+    mv "$dir/schema.tmp" "$dir/schema"
+  fi
+  export TEMPORAL_SERVER_DIR="$dir"
+}

@@ -21,7 +21,7 @@ describe('POST /v1/cases', () => {
     const opened = created.json();
     expect(opened.status).toBe('open');
     expect(opened.currentStage).toBe('land-use-planning');
-    expect(opened.catalogVersion).toBe(1);
+    expect(opened.catalogVersion).toBe(2);
 
     const fetched = await call(stack.app, 'GET', `/v1/cases/${opened.caseId}`, window);
     expect(fetched.statusCode).toBe(200);

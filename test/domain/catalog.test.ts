@@ -8,6 +8,7 @@ import {
   validateCatalog,
   type Catalog,
   type CatalogItem,
+  type MaterialRequirement,
   type StageCode,
 } from '../../domain/catalog.js';
 
@@ -26,6 +27,12 @@ function getItem(c: Catalog, code: string): CatalogItem {
   return item;
 }
 
+function getMaterial(c: Catalog, itemCode: string, code: string): MaterialRequirement {
+  const material = getItem(c, itemCode).materials?.find((m) => m.code === code);
+  if (!material) throw new Error(`no material ${code} on ${itemCode}`);
+  return material;
+}
+
 function itemCodesByStage(projectType: string): Record<StageCode, string[]> {
   const plan = resolveCasePlan(catalog, projectType);
   return Object.fromEntries(plan.stages.map((s) => [s.code, s.items.map((i) => i.code)])) as Record<StageCode, string[]>;
@@ -36,8 +43,8 @@ describe('the seed catalog (SPEC Appendix A)', () => {
     expect(validateCatalog(catalog)).toEqual([]);
   });
 
-  it('is version 1 with the eight departments, four stages and five project types', () => {
-    expect(catalog.version).toBe(1);
+  it('is version 2 (checklists added; open cases keep version 1) with the eight departments, four stages and five project types', () => {
+    expect(catalog.version).toBe(2);
     expect(catalog.departments.map((d) => d.code)).toEqual(['drc', 'nrp', 'housing', 'eco', 'cad', 'water', 'heritage', 'archives']);
     expect(catalog.stages.map((s) => [s.order, s.code, s.leadDepartment])).toEqual([
       [1, 'land-use-planning', 'nrp'],
@@ -72,7 +79,7 @@ describe('the seed catalog (SPEC Appendix A)', () => {
 describe('resolveCasePlan', () => {
   it('gives gov-building all 17 items, stage 1 from drc, nrp ×2, eco and heritage', () => {
     const plan = resolveCasePlan(catalog, 'gov-building');
-    expect(plan).toMatchObject({ catalogVersion: 1, projectType: 'gov-building', targetWorkingDays: 110 });
+    expect(plan).toMatchObject({ catalogVersion: 2, projectType: 'gov-building', targetWorkingDays: 110 });
     expect(plan.stages.map((s) => s.code)).toEqual(STAGE_CODES);
     expect(plan.stages.flatMap((s) => s.items)).toHaveLength(17);
     expect(plan.stages[0]?.items.map((i) => i.department)).toEqual(['drc', 'nrp', 'nrp', 'eco', 'heritage']);
@@ -181,6 +188,16 @@ describe('resolveCasePlan', () => {
     ]);
   });
 
+  it('carries each item\'s materials, and [] for a version-1 item stored without them', () => {
+    const c = withChange((x) => {
+      x.version = 1;
+      delete getItem(x, 'eia').materials;
+    });
+    const items = resolveCasePlan(c, 'gov-building').stages[0]?.items;
+    expect(items?.find((i) => i.code === 'eia')?.materials).toEqual([]);
+    expect(items?.find((i) => i.code === 'project-approval')?.materials).toEqual(getItem(catalog, 'project-approval').materials);
+  });
+
   it('throws on an unknown project type', () => {
     expect(() => resolveCasePlan(catalog, 'castle')).toThrow(/unknown project type "castle"/);
   });
@@ -236,8 +253,41 @@ describe('validateCatalog', () => {
     ['zero committed days', (c) => { getItem(c, 'eia').committedDays = 0; }, /item "eia": committed days \(0\)/],
     ['stages out of order', (c) => { c.stages[0]!.order = 2; c.stages[1]!.order = 1; }, /stages must be 1 land-use-planning/],
     ['a missing stage', (c) => { c.stages.pop(); }, /stages must be/],
+    ['an item without materials', (c) => { delete getItem(c, 'eia').materials; }, /item "eia": materials must be a list/],
+    ['a material code with capitals', (c) => { getMaterial(c, 'eia', 'eia.report').code = 'eia.Report'; }, /material "eia.Report": code must be/],
+    ['a material code with a space', (c) => { getMaterial(c, 'eia', 'eia.report').code = 'eia report'; }, /material "eia report": code must be/],
+    ['a material code over 80 characters', (c) => { getMaterial(c, 'eia', 'eia.report').code = `eia.${'r'.repeat(77)}`; }, /code must be .* at most 80/],
+    ['a material listed twice by one item', (c) => { getItem(c, 'eia').materials!.push({ ...getMaterial(c, 'eia', 'eia.report') }); }, /item "eia": material "eia.report" listed twice/],
+    ['zero copies', (c) => { getMaterial(c, 'eia', 'eia.report').copies = 0; }, /material "eia.report": copies must be an integer 1–99, got 0/],
+    ['100 copies', (c) => { getMaterial(c, 'eia', 'eia.report').copies = 100; }, /copies must be an integer 1–99, got 100/],
+    ['fractional copies', (c) => { getMaterial(c, 'eia', 'eia.report').copies = 1.5; }, /copies must be an integer 1–99, got 1.5/],
+    ['a material without an English name', (c) => { getMaterial(c, 'eia', 'eia.report').name.en = ''; }, /material "eia.report": name needs zh and en/],
+    ['a deferrable application form', (c) => { getMaterial(c, 'eia', 'eia.application').deferrable = true; }, /item "eia": its application form "eia.application" is never deferrable/],
+    ['an item requiring materials without its application form', (c) => { getItem(c, 'eia').materials = getItem(c, 'eia').materials!.filter((m) => m.code !== 'eia.application'); }, /item "eia": requires materials but not its application form "eia.application"/],
+    ['a shared code named two ways in one stage', (c) => { getMaterial(c, 'eia', 'business-licence').name.zh = '执照'; }, /stage "land-use-planning": material "business-licence" is named differently by items "project-approval" and "eia"/],
+    ['a type stage with nothing deferrable', (c) => {
+      for (const code of ['project-approval', 'land-use-permit']) for (const m of getItem(c, code).materials!) m.deferrable = false;
+    }, /project type "social-small", stage "land-use-planning": no required material is deferrable/],
+    ['a type stage where everything is deferrable', (c) => {
+      for (const code of ['fire-design-review', 'construction-permit']) {
+        getItem(c, code).materials = getItem(c, code).materials!.filter((m) => m.deferrable);
+      }
+    }, /project type "social-small", stage "construction-permit": every required material is deferrable/],
+    ['a stage checklist over 60 codes', (c) => {
+      getItem(c, 'eia').materials!.push(...Array.from({ length: 60 }, (_, i) => ({ code: `eia.extra-${i}`, name: { zh: `附件${i}`, en: `Annex ${i}` }, copies: 1, deferrable: false, optional: false })));
+    }, /project type "gov-building", stage "land-use-planning": 7\d required material codes, at most 60/],
   ])('reports %s', (_, change, problem) => {
     const problems = validateCatalog(withChange(change));
     expect(problems).toContainEqual(expect.stringMatching(problem));
+  });
+
+  it.each<[string, (c: Catalog) => void]>([
+    ['an item that requires nothing ([])', (c) => { getItem(c, 'heritage-survey').materials = []; }],
+    ['an item with only optional materials and no application form', (c) => {
+      getItem(c, 'heritage-survey').materials = [{ ...getMaterial(c, 'heritage-survey', 'heritage-survey.archaeological-report'), optional: true }];
+    }],
+    ['a shared code with different copies per item', (c) => { getMaterial(c, 'eia', 'business-licence').copies = 4; }],
+  ])('accepts %s', (_, change) => {
+    expect(validateCatalog(withChange(change))).toEqual([]);
   });
 });

@@ -63,5 +63,5 @@ describe('the OpenAPI contract under fuzzing', () => {
     ]);
     console.log(output.split('\n').slice(-40).join('\n'));
     expect(code, output).toBe(0);
-  });
+  }, (FUZZ_SECONDS + 240) * 1000);
 });

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient, createReviewerTokens, listen, type HttpCall } from '../support/http-client.js';
+import { completeMaterials, withChecklist } from '../support/materials.js';
+import type { StageCode } from '../../domain/catalog.js';
 import { caseBody, startStack, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -97,7 +99,7 @@ describe('a gov-building case from acceptance to completion', () => {
           expect(early.json.error.code).toBe('STAGE_NOT_AWAITED');
         }
         const applied = await http('POST', `/v1/cases/${caseId}/stages/${code}/application`, window, {
-          materials: [{ name: `${code} 申请材料`, copies: 1 }],
+          materials: completeMaterials('gov-building', code as StageCode),
         });
         expect(applied.status).toBe(200);
         expect(applied.json.currentStage).toBe(code);
@@ -215,7 +217,7 @@ describe('an application at the size limits', () => {
     }));
 
   it('opens the case and takes a supplement of the same size, and the case goes on', async () => {
-    const opened = await http('POST', '/v1/cases', window, caseBody({ materials: bigMaterials('申请') }));
+    const opened = await http('POST', '/v1/cases', window, caseBody({ materials: withChecklist(bigMaterials('申请'), 'gov-building', 'land-use-planning') }));
     expect(opened.status).toBe(201);
     const caseId = opened.json.caseId as string;
     const view = await getCase(caseId);

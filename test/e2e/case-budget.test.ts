@@ -9,6 +9,7 @@ import { verifyChain } from '../../db/audit-chain.js';
 import { findAuditEvents, findCaseRow, findEscalationsOfCase } from '../../db/queries.js';
 import { createHttpClient, createReviewerTokens, listen, sendRaw, type HttpCall } from '../support/http-client.js';
 import { caseBody, startStack, TEST_SECRET, type Stack } from '../support/stack.js';
+import { withChecklist } from '../support/materials.js';
 
 let stack: Stack;
 let base: string;
@@ -200,7 +201,7 @@ describe('a case driven to its budget', () => {
   it('takes 500 materials of maximal text (near 1 MiB a request) over the case, refusing the 501st', async () => {
     const material = (i: number) => ({ name: text(200), note: `${text(1990)}${String(i).padStart(4, '0')}`, copies: 1 });
     const hundred = (round: number) => Array.from({ length: 100 }, (_, i) => material(round * 100 + i));
-    const { caseId } = await openCase({ materials: hundred(0) });
+    const { caseId } = await openCase({ materials: withChecklist(hundred(0), 'gov-building', 'land-use-planning') });
     for (let round = 1; round < 5; round += 1) {
       expect((await decide(caseId, 'eia', { decision: 'request_supplement', opinion: '请补正', missingMaterials: ['报告'] })).status).toBe(200);
       expect((await supplement(caseId, 'eia', hundred(round))).status).toBe(200);

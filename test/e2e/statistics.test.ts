@@ -13,6 +13,8 @@ import { createHttpClient, createReviewerTokens, listen, type HttpCall, workingD
 import { addDays, computeDeadline, WorkingCalendar } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
+import { completeMaterials } from '../support/materials.js';
+import type { StageCode } from '../../domain/catalog.js';
 
 /** JSON answers, checked field by field. */
 type Json = any;
@@ -172,7 +174,9 @@ beforeAll(async () => {
   caseIds.D = d.caseId as string;
   for (const stage of ['land-use-planning', 'engineering-permit', 'construction-permit', 'completion-acceptance']) {
     if (stage !== 'land-use-planning') {
-      const applied = await http('POST', `/v1/cases/${caseIds.D}/stages/${stage}/application`, window, { materials: [{ name: '申请表' }] });
+      const applied = await http('POST', `/v1/cases/${caseIds.D}/stages/${stage}/application`, window, {
+        materials: completeMaterials('social-small', stage as StageCode),
+      });
       expect(applied.status).toBe(200);
     }
     await approveStage(caseIds.D, stage);

@@ -10,7 +10,11 @@ import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import {
   calendarChangedSignal,
   decideUpdate,
+  deliverMaterialsUpdate,
   escalateUpdate,
+  handOutUpdate,
+  issueIntakeNoticeUpdate,
+  submitStageSupplementUpdate,
   grantExtensionUpdate,
   resolveEscalationUpdate,
   submitSupplementUpdate,
@@ -202,6 +206,43 @@ export const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCas
     await submitStageApplication(opened, 'engineering-permit');
     await approve(opened, 'design-scheme-review');
     await opened.handle.executeUpdate(withdrawUpdate, { args: [{ reason: '项目调整', actor: WINDOW }] });
+    return opened;
+  },
+
+  /**
+   * Version 2, the counter's work: gov-building opened with a deferred material (容缺); drc and
+   * eco ask for supplements, answered by one stage submission; the material is delivered; stage 1
+   * approved and handed out at the counter; a notice for stage 2, its application, a rejection,
+   * and the rejection letter handed out, after which the workflow ends.
+   */
+  async 'version-2-counter'(t) {
+    const opened = await t.openCase({ projectType: 'gov-building', deferredMaterials: ['eia.technical-assessment'] });
+    for (const [itemCode, department] of [['project-approval', 'drc'], ['eia', 'eco']] as const) {
+      await opened.handle.executeUpdate(decideUpdate, {
+        args: [{ taskId: taskIdOf(opened, itemCode), decision: 'request_supplement', opinion: '请补正', missingMaterials: ['补充说明'], actor: reviewer(department) }],
+      });
+    }
+    await t.env.sleep('2 days');
+    await opened.handle.executeUpdate(submitStageSupplementUpdate, {
+      args: [{ stage: 'land-use-planning', materials: [{ name: '补充说明' }], actor: WINDOW }],
+    });
+    await opened.handle.executeUpdate(deliverMaterialsUpdate, {
+      args: [{ materials: [{ name: '技术评估意见', code: 'eia.technical-assessment' }], actor: WINDOW }],
+    });
+    await approveCurrentStage(opened);
+    await opened.handle.executeUpdate(handOutUpdate, {
+      args: [{ stage: 'land-use-planning', recipient: { name: '经办人' }, channel: 'counter', actor: WINDOW }],
+    });
+    await opened.handle.executeUpdate(issueIntakeNoticeUpdate, {
+      args: [{ number: 'N20260101-HISTORY1', stage: 'engineering-permit', materials: [], actor: WINDOW }],
+    });
+    await submitStageApplication(opened, 'engineering-permit');
+    await opened.handle.executeUpdate(decideUpdate, {
+      args: [{ taskId: taskIdOf(opened, 'cad-design'), decision: 'reject', opinion: '不符合人防要求', actor: reviewer('cad') }],
+    });
+    await opened.handle.executeUpdate(handOutUpdate, {
+      args: [{ stage: 'engineering-permit', recipient: { name: '经办人' }, channel: 'post', actor: WINDOW }],
+    });
     return opened;
   },
 };

@@ -13,8 +13,10 @@ import { signToken, type TokenClaims } from '../../api/auth.js';
 import postgres from 'postgres';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { prepareDatabase } from '../../db/prepare.js';
+import { SEED_CATALOG } from '../../db/seed.js';
 import { computeCreditCodeCheck } from '../../domain/identifiers.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
+import { completeMaterials } from './materials.js';
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
 export const TIME_ZONE = 'Asia/Shanghai';
@@ -130,7 +132,8 @@ export async function startStack(options: { freshDatabase?: boolean; rateLimitPe
 
 /** A fresh, valid national project code, so tests never collide on CASE_ALREADY_OPEN. */
 export function newProjectCode(): string {
-  return `2026-610100-47-01-${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+  // region and serial random: 10^12 codes, so cases of one test database never share a project by chance
+  return `2026-${String(randomInt(0, 1_000_000)).padStart(6, '0')}-47-01-${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
 }
 
 export function newCreditCode(): string {
@@ -138,17 +141,19 @@ export function newCreditCode(): string {
   return body + computeCreditCodeCheck(body);
 }
 
+/** An opening request with the stage-1 checklist complete for its project type (override `materials` to test the check). */
 export function caseBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const projectType = typeof overrides.projectType === 'string' ? overrides.projectType : 'gov-building';
   return {
     projectCode: newProjectCode(),
     projectName: '西安市第一中学新校区',
-    projectType: 'gov-building',
+    projectType,
     applicant: { name: '西安市教育局', creditCode: newCreditCode() },
     location: '西安市雁塔区',
     totalInvestment: 120_000_000,
     landArea: 35_000,
     floorArea: 48_000,
-    materials: [{ name: '立项申请书', copies: 2 }],
+    materials: SEED_CATALOG.projectTypes.some((t) => t.code === projectType) ? completeMaterials(projectType, 'land-use-planning') : [],
     ...overrides,
   };
 }

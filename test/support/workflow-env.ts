@@ -24,12 +24,14 @@ import { WorkingCalendar, type IsoDate } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { DEFAULT_CLOCK_RULES, type Actor, type CaseStartInput, type TaskState } from '../../domain/case-types.js';
 import { resolveCasePlan, type StageCode } from '../../domain/catalog.js';
+import { completeMaterials } from './materials.js';
 import { caseWorkflowId } from '../../temporal.config.js';
 import { getWorkflowBundle } from '../../worker/create-worker.js';
 import {
   CURRENT_WORKFLOW_VERSION,
   caseWorkflow,
   decideUpdate,
+  handOutUpdate,
   stateQuery,
   submitStageApplicationUpdate,
   type UpdateResult,
@@ -51,6 +53,8 @@ export interface OpenCaseOptions {
   acceptedAtMs?: number;
   /** a low history limit makes the workflow continue as new early */
   historyLimit?: number;
+  /** 容缺受理: stage-1 checklist codes the applicant brings later (left out of the materials) */
+  deferredMaterials?: string[];
 }
 
 export interface WorkflowTestEnv {
@@ -113,6 +117,10 @@ export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
         acceptedAtMs: options.acceptedAtMs ?? (await env.currentTimeMs()),
       });
       if (options.historyLimit !== undefined) input.historyLimit = options.historyLimit;
+      if (options.deferredMaterials) {
+        input.deferredMaterials = options.deferredMaterials;
+        input.materials = completeMaterials(input.project.projectType, 'land-use-planning', options.deferredMaterials);
+      }
       await insertCaseRow(database.db, input, input.openedBy);
       const handle = await client.workflow.start(caseWorkflow, {
         workflowId: caseWorkflowId(input.caseId),
@@ -151,7 +159,7 @@ export function buildCaseStartInput({ projectType, acceptedAtMs }: { projectType
       landArea: 35_000,
       floorArea: 48_000,
     },
-    materials: [{ name: '立项申请书', copies: 2 }],
+    materials: completeMaterials(projectType, 'land-use-planning'),
     plan: resolveCasePlan(SEED_CATALOG, projectType),
     acceptedAtMs,
     openedBy: WINDOW,
@@ -207,8 +215,22 @@ export async function approveCurrentStage(opened: OpenedCase): Promise<void> {
 /** The window submits the application of `stage` (the next one the case awaits). */
 export async function submitStageApplication(opened: OpenedCase, stage: StageCode): Promise<UpdateResult> {
   return opened.handle.executeUpdate(submitStageApplicationUpdate, {
-    args: [{ stage, materials: [{ name: `${stage} 申请材料` }], actor: WINDOW }],
+    args: [{ stage, materials: completeMaterials(opened.input.project.projectType, stage), actor: WINDOW }],
   });
+}
+
+/**
+ * The window hands out every ended stage's result at the counter (综合窗口出件): a closed case's
+ * workflow waits for that before it finishes (SPEC §6.2).
+ */
+export async function handOutResults(opened: OpenedCase): Promise<void> {
+  const state = await getState(opened);
+  for (const stage of state.stages) {
+    if ((stage.status !== 'approved' && stage.status !== 'rejected') || stage.handout) continue;
+    await opened.handle.executeUpdate(handOutUpdate, {
+      args: [{ stage: stage.code, recipient: { name: '建设单位经办人' }, channel: 'counter', actor: WINDOW }],
+    });
+  }
 }
 
 /** Every audit event links to the one before it and hashes its own canonical JSON. */

@@ -7,9 +7,11 @@
  * the end jumps to September 2027 and must stay last.
  */
 import { and, eq } from 'drizzle-orm';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { stages } from '../../db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeMaterials } from '../support/materials.js';
 import { findCertificatesOfCase, findStagesOfCase } from '../../db/queries.js';
 import { addDays, computeDeadline, WorkingCalendar, type YearSchedule } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
@@ -18,7 +20,9 @@ import { computeAwaiting, currentStage } from '../../workflows/case-machine.js';
 import {
   calendarChangedSignal,
   decideUpdate,
+  deliverMaterialsUpdate,
   grantExtensionUpdate,
+  submitStageApplicationUpdate,
   submitSupplementUpdate,
   syncedUpdate,
   withdrawUpdate,
@@ -30,6 +34,7 @@ import {
   COORDINATOR,
   createWorkflowTestEnv,
   expectIntactHashChain,
+  handOutResults,
   getState,
   readAuditEvents,
   readCaseRow,
@@ -225,7 +230,7 @@ describe('approval', () => {
       .select()
       .from(stages)
       .where(and(eq(stages.caseId, opened.caseId), eq(stages.code, 'engineering-permit')));
-    expect(stageRow?.materials).toEqual([{ name: 'engineering-permit 申请材料' }]);
+    expect(stageRow?.materials).toEqual(completeMaterials('social-small', 'engineering-permit'));
     const openedAt = stage.openedAtMs ?? 0;
     const design = taskOf(state, 'design-scheme-review');
     expect(design).toMatchObject({ status: 'pending', pendingSinceMs: openedAt });
@@ -250,6 +255,9 @@ describe('approval', () => {
     await t.env.sleep('60 days'); // construction
     await submitStageApplication(opened, 'completion-acceptance');
     await approveCurrentStage(opened);
+    // the case is completed; its workflow stays until the window has handed out the results
+    expect((await getState(opened)).status).toBe('completed');
+    await handOutResults(opened);
 
     const final = await opened.handle.result();
     expect(final.status).toBe('completed');
@@ -263,7 +271,8 @@ describe('approval', () => {
     expect(await readCaseRow(t, opened.caseId)).toMatchObject({ status: 'completed', awaiting: null, closedAt: new Date(final.closedAtMs ?? 0) });
     expect(await findCertificatesOfCase(t.database.db, opened.caseId)).toHaveLength(4);
     const events = await readAuditEvents(t, opened.caseId);
-    expect(events.at(-1)?.type).toBe('case_completed');
+    expect(events.map((e) => e.type).slice(-5)).toEqual(['case_completed', ...Array(4).fill('result_handed_out')]);
+    expect(final.stages.map((s) => s.trips)).toEqual([2, 2, 2, 2]);
     expectIntactHashChain(events);
   });
 });
@@ -276,6 +285,7 @@ describe('rejection', () => {
     await opened.handle.executeUpdate(decideUpdate, {
       args: [{ taskId: taskIdOf(opened, 'eia'), decision: 'reject', opinion: '选址位于水源保护区', actor: reviewer('eco') }],
     });
+    await handOutResults(opened);
 
     const final = await opened.handle.result();
     expect(final.status).toBe('rejected');
@@ -296,7 +306,16 @@ describe('rejection', () => {
     expect(await readCaseRow(t, opened.caseId)).toMatchObject({ status: 'rejected', awaiting: null });
     for (const task of final.tasks) expect((await readTaskRow(t, task.taskId)).status).toBe(task.status);
     const types = await auditTypes(opened);
-    expect(types.slice(-6)).toEqual(['task_decided', 'task_cancelled', 'task_cancelled', 'task_cancelled', 'stage_rejected', 'case_rejected']);
+    expect(types.slice(-7)).toEqual([
+      'task_decided',
+      'task_cancelled',
+      'task_cancelled',
+      'task_cancelled',
+      'stage_rejected',
+      'case_rejected',
+      'result_handed_out',
+    ]);
+    expect(final.stages[0]?.rejectionLetter?.number).toBe(`${opened.caseId}-BY1`);
   });
 
   it('refuses every later request once the case is rejected', async () => {
@@ -304,6 +323,7 @@ describe('rejection', () => {
     await opened.handle.executeUpdate(decideUpdate, {
       args: [{ taskId: taskIdOf(opened, 'project-approval'), decision: 'reject', opinion: '不符合产业政策', actor: reviewer('drc') }],
     });
+    await handOutResults(opened);
     await opened.handle.result();
     const eventsBefore = (await readAuditEvents(t, opened.caseId)).length;
 
@@ -552,6 +572,67 @@ describe('extension (延长)', () => {
     const run = taskOf(await getState(opened), 'land-site-review').run;
     const startDate = t.calendar.nextWorkingDayAfter(t.calendar.localDate(run?.fromMs ?? 0));
     expect(run).toMatchObject({ workingDays: 12, startDate, dueDate: t.calendar.addWorkingDays(startDate, 12) });
+  });
+});
+
+describe('容缺受理: a material to follow', () => {
+  it('blocks the item until it arrives: no approval, no deemed consent at the deadline, consent when it comes late', async () => {
+    await skipToNextWorkingMorning(t);
+    const opened = await t.openCase({ projectType: 'gov-building', deferredMaterials: ['heritage-survey.archaeological-report'] });
+    await opened.handle.executeUpdate(syncedUpdate, { args: [] });
+    const acceptedAt = opened.input.acceptedAtMs;
+    const due = computeDeadline(t.calendar, acceptedAt, 5).dueDate;
+    const opening = await getState(opened);
+    expect(opening.pendingMaterials).toEqual([
+      { stage: 'land-use-planning', itemCode: 'heritage-survey', code: 'heritage-survey.archaeological-report', copies: 1, dueDate: due },
+    ]);
+    expect(await readCaseRow(t, opened.caseId)).toMatchObject({
+      materialsOverdueAt: new Date(t.calendar.endOfDay(due) + 1),
+      pendingMaterials: [expect.objectContaining({ code: 'heritage-survey.archaeological-report', name: '考古调查、勘探报告', dueDate: due })],
+    });
+
+    // the department may not approve while the material is owed; the window may not deliver what is not owed
+    expect(await refusalOf(approve(opened, 'heritage-survey'))).toBe('MATERIALS_PENDING');
+    expect(
+      await refusalOf(
+        opened.handle.executeUpdate(deliverMaterialsUpdate, { args: [{ materials: [{ name: '环评报告', code: 'eia.report' }], actor: WINDOW }] }),
+      ),
+    ).toBe('MATERIALS_NOT_PENDING');
+
+    // past the item's deadline (deemed consent would come), nothing happens while the material is owed
+    const deadlineMs = taskOf(opening, 'heritage-survey').run?.deadlineMs ?? 0;
+    await sleepUntil(t.env, deadlineMs + 2 * 24 * HOUR);
+    expect(taskOf(await getState(opened), 'heritage-survey').status).toBe('pending');
+
+    // the material arrives late: consent is deemed at once, dated at the delivery
+    const delivered = await t.env.currentTimeMs();
+    await opened.handle.executeUpdate(deliverMaterialsUpdate, {
+      args: [{ materials: [{ name: '考古调查勘探报告', code: 'heritage-survey.archaeological-report' }], actor: WINDOW }],
+    });
+    const after = await getState(opened);
+    expect(after.pendingMaterials).toEqual([]);
+    const heritage = taskOf(after, 'heritage-survey');
+    expect(heritage.decision?.decision).toBe('deemed_consent');
+    expect(heritage.decidedAtMs).toBeGreaterThanOrEqual(delivered);
+    expect(after.stages[0]?.trips).toBe(2);
+    expect(await readCaseRow(t, opened.caseId)).toMatchObject({ pendingMaterials: [], materialsOverdueAt: null });
+  });
+
+  it('refuses a stage application that lacks a material, naming every missing one at once', async () => {
+    const opened = await openCaseOnNextWorkingMorning('social-small');
+    await approveCurrentStage(opened);
+    const failure = await opened.handle
+      .executeUpdate(submitStageApplicationUpdate, {
+        args: [{ stage: 'engineering-permit', materials: completeMaterials('social-small', 'engineering-permit', ['design-scheme']), actor: WINDOW }],
+      })
+      .catch((error: unknown) => error as WorkflowUpdateFailedError);
+    expect(failure).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (failure as WorkflowUpdateFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('MATERIALS_INCOMPLETE');
+    const missing = (cause.details?.[0] as { missing: { itemCode: string; code: string }[] }).missing;
+    expect(missing.map((m) => m.code)).toEqual(expect.arrayContaining(['design-scheme']));
+    expect(new Set(missing.map((m) => m.code))).toEqual(new Set(['design-scheme']));
+    expect(currentStage(await getState(opened)).code).toBe('land-use-planning');
   });
 });
 

@@ -7,6 +7,7 @@ import { STAGE_CODES } from '../../domain/catalog.js';
 import { escalateUpdate } from '../../workflows/case-workflow.js';
 import {
   approveCurrentStage,
+  handOutResults,
   COORDINATOR,
   createWorkflowTestEnv,
   expectIntactHashChain,
@@ -32,6 +33,7 @@ describe('continue-as-new', () => {
       if (index > 0) await submitStageApplication(opened, stage);
       await approveCurrentStage(opened);
     }
+    await handOutResults(opened);
 
     const latest = await t.client.workflow.getHandle(opened.handle.workflowId).describe();
     expect(latest.runId).not.toBe(firstRunId);

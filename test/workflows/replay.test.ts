@@ -45,6 +45,7 @@ describe('replaying recorded case-workflow histories', () => {
       'supplement-round-trip.json',
       'supplement-timeout.json',
       'version-1-local-writes.json',
+      'version-2-counter.json',
     ]);
   });
 

@@ -8,16 +8,22 @@ import { AppError } from '../../../domain/errors.js';
 import { isCreditCode, isProjectCode } from '../../../domain/identifiers.js';
 import { verifyChain } from '../../../db/audit-chain.js';
 import { findAuditEventPage, findAuditEvents, findCases } from '../../../db/queries.js';
-import { submitStageApplicationUpdate, withdrawUpdate } from '../../../workflows/case-workflow.js';
+import {
+  deliverMaterialsUpdate,
+  handOutUpdate,
+  submitStageApplicationUpdate,
+  submitStageSupplementUpdate,
+  withdrawUpdate,
+} from '../../../workflows/case-workflow.js';
 import { actorOf } from '../../auth.js';
 import { runCaseCommand } from '../../commands.js';
 import { parseInstant } from '../../instants.js';
 import { newCaseId, openNewCase } from '../../opening.js';
-import { isReviewer, scopeCaseView, scopeEvent } from '../../policy.js';
+import { isReviewer, scopeCaseView, scopeEvent, stageLeadsOf } from '../../policy.js';
 import { getVisibleCase, loadCaseViews, reloadCaseView, toCaseViews } from '../../reads.js';
-import { AuditEventView, CaseIdParams, CaseView, listOf, MaterialsBody } from '../../schemas.js';
+import { ApplicationBody, AuditEventView, CaseIdParams, CaseView, listOf, MaterialsBody } from '../../schemas.js';
 import { toAuditEventView } from '../../views.js';
-import { CaseListQuery, EventsQuery, OpenCaseBody, ReasonBody, StageParams } from './schemas.js';
+import { CaseListQuery, EventsQuery, HandoutBody, OpenCaseBody, ReasonBody, StageParams } from './schemas.js';
 
 const MAX_BACKDATE_MS = 365 * 24 * 60 * 60 * 1000;
 const CLOCK_SKEW_MS = 60_000;
@@ -103,6 +109,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
               floorArea: body.floorArea ?? null,
             },
             materials: body.materials ?? [],
+            deferredMaterials: body.deferredMaterials ?? [],
             acceptedAtMs,
             actor,
           });
@@ -126,10 +133,9 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const actor = actorOf(request);
       const query = request.query;
-      const department = isReviewer(actor) ? actor.department : query.department;
       const { rows, nextCursor } = await findCases(app.db, {
         ...query,
-        ...(department ? { department } : {}),
+        ...(isReviewer(actor) ? { readableBy: actor.department ?? '' } : {}),
         limit: query.limit ?? 50,
         now: new Date(),
       });
@@ -172,7 +178,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const events = rows.map(toAuditEventView);
       if (!isReviewer(actor)) return { items: events, nextCursor, ...verification };
       const context = {
-        departmentOfTask: new Map(row.tasks.map((t) => [t.taskId, t.department])),
+        taskOf: new Map(row.tasks.map((t) => [t.taskId, { department: t.department, stage: t.stage }])),
+        leads: stageLeadsOf(row.stages),
         taskOfEscalation: new Map(row.escalations.map((e) => [e.escalationId, e.taskId])),
       };
       return { items: events.map((event) => scopeEvent(event, actor, context)), nextCursor, ...verification };
@@ -184,19 +191,20 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['cases'],
-        summary: "Submit the next stage's application",
+        summary: "Submit the next stage's application, checked against its materials checklist (容缺受理 with deferredMaterials)",
         params: StageParams,
-        body: MaterialsBody,
+        body: ApplicationBody,
         response: { 200: CaseView },
       },
     },
     async (request, reply) => {
       const actor = actorOf(request);
       const { caseId, stage } = request.params;
+      const { materials, deferredMaterials } = request.body;
       return runCaseCommand(request, reply, {
         caseRow: await getVisibleCase(app, caseId, actor),
         update: submitStageApplicationUpdate,
-        args: [{ stage, materials: request.body.materials, actor }],
+        args: [{ stage, materials, ...(deferredMaterials ? { deferredMaterials } : {}), actor }],
         closedCode: 'STAGE_NOT_AWAITED',
         answer: () => reloadCaseView(app, caseId),
       });
@@ -215,6 +223,83 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         caseRow: await getVisibleCase(app, caseId, actor),
         update: withdrawUpdate,
         args: [{ reason: request.body.reason, actor }],
+        answer: () => reloadCaseView(app, caseId),
+      });
+    },
+  );
+
+  app.post(
+    '/v1/cases/:caseId/materials',
+    {
+      schema: {
+        tags: ['counter'],
+        summary: 'Deliver deferred materials (容缺补交); each must carry the code of a material the case owes',
+        params: CaseIdParams,
+        body: MaterialsBody,
+        response: { 200: CaseView },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { caseId } = request.params;
+      return runCaseCommand(request, reply, {
+        caseRow: await getVisibleCase(app, caseId, actor),
+        update: deliverMaterialsUpdate,
+        args: [{ materials: request.body.materials, actor }],
+        answer: () => reloadCaseView(app, caseId),
+      });
+    },
+  );
+
+  app.post(
+    '/v1/cases/:caseId/stages/:stage/supplement',
+    {
+      schema: {
+        tags: ['counter'],
+        summary: "Answer the stage's merged supplement notice at once: every task of it awaiting supplement resumes (one trip)",
+        params: StageParams,
+        body: MaterialsBody,
+        response: { 200: CaseView },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { caseId, stage } = request.params;
+      return runCaseCommand(request, reply, {
+        caseRow: await getVisibleCase(app, caseId, actor),
+        update: submitStageSupplementUpdate,
+        args: [{ stage, materials: request.body.materials, actor }],
+        closedCode: 'TASK_NOT_AWAITING_SUPPLEMENT',
+        answer: () => reloadCaseView(app, caseId),
+      });
+    },
+  );
+
+  app.post(
+    '/v1/cases/:caseId/stages/:stage/handout',
+    {
+      schema: {
+        tags: ['counter'],
+        summary: "Hand out an ended stage's result at the window (综合窗口出件); also on a closed case",
+        params: StageParams,
+        body: HandoutBody,
+        response: { 200: CaseView },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const { caseId, stage } = request.params;
+      const caseRow = await getVisibleCase(app, caseId, actor);
+      return runCaseCommand(request, reply, {
+        caseRow,
+        update: handOutUpdate,
+        args: [{ stage, recipient: request.body.recipient, channel: request.body.channel, actor }],
+        check: () => {
+          // a closed case's workflow has ended once every result was handed out (or its hold passed)
+          const row = caseRow.stages.find((s) => s.code === stage);
+          if (row?.handout) throw new AppError('RESULT_ALREADY_HANDED_OUT', `the result of stage ${stage} was handed out already`);
+          if (!row?.result) throw new AppError('RESULT_NOT_READY', `stage ${stage} has not ended`);
+        },
         answer: () => reloadCaseView(app, caseId),
       });
     },

@@ -3,7 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { STAGE_CODES } from '../../../domain/catalog.js';
 import { CASE_STATUSES } from '../../../domain/case-types.js';
 import { LIGHTS } from '../../../domain/light.js';
-import { Cursor, ISO_INSTANT, Limit, LongText, Materials, Param, ShortText, StringEnum } from '../../schemas.js';
+import { HANDOUT_CHANNELS } from '../../../domain/case-types.js';
+import { Cursor, DeferredMaterials, ISO_INSTANT, Limit, LongText, Materials, Param, ShortText, StringEnum } from '../../schemas.js';
 
 export const OpenCaseBody = Type.Object(
   {
@@ -28,6 +29,7 @@ export const OpenCaseBody = Type.Object(
     landArea: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'm²' })),
     floorArea: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'm²' })),
     materials: Type.Optional(Materials),
+    deferredMaterials: Type.Optional(DeferredMaterials),
     acceptedAt: Type.Optional(
       Type.String({ pattern: ISO_INSTANT, description: 'admin only: a back-dated acceptance instant, ISO 8601 with offset' }),
     ),
@@ -62,6 +64,14 @@ export const EventsQuery = Type.Object(
     verify: Type.Optional(Type.Boolean({ description: 'recompute the whole hash chain on the server and add `verification`' })),
     limit: Type.Optional(Limit),
     cursor: Type.Optional(Cursor),
+  },
+  { additionalProperties: false },
+);
+
+export const HandoutBody = Type.Object(
+  {
+    recipient: Type.Object({ name: ShortText('who received it') }, { additionalProperties: false }),
+    channel: StringEnum(HANDOUT_CHANNELS, { description: 'counter (a trip), post or electronic' }),
   },
   { additionalProperties: false },
 );

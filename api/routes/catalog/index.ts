@@ -19,7 +19,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
         version: catalog.version,
         departments: catalog.departments,
         stages: catalog.stages,
-        items: catalog.items,
+        // versions from before checklists have none: [] (SPEC §6.0 Catalog shape)
+        items: catalog.items.map((item) => ({ ...item, materials: item.materials ?? [] })),
         // types → stages → items, prerequisites resolved and critical paths computed
         projectTypes: catalog.projectTypes.map((type) => ({
           code: type.code,

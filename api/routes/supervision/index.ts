@@ -6,7 +6,7 @@ import { toNotificationView } from '../../../domain/notification-view.js';
 import { buildBoardEntry } from '../../../domain/supervision.js';
 import { findBoardCases } from '../../../db/board.js';
 import { findEscalation, findEscalations, findNotifications, findOpenTasksOfCurrentStages, findTaskRow } from '../../../db/queries.js';
-import { computeStats } from '../../../db/stats.js';
+import { computeStats, computeTripStats } from '../../../db/stats.js';
 import { escalateUpdate, resolveEscalationUpdate } from '../../../workflows/case-workflow.js';
 import { actorOf } from '../../auth.js';
 import { runCaseCommand } from '../../commands.js';
@@ -160,6 +160,7 @@ export const supervisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
               tasks: tasksByCase.get(row.caseId) ?? [],
               openEscalationLevels: [row.escalationLevel],
               faulted: row.faulted,
+              materialsOverdueAt: row.materialsOverdueAt,
               ...(row.stalled ? { stalled: { ...DEFAULT_STALL_RULES, ...row.stalled } } : {}),
             },
             view.calendar,
@@ -192,8 +193,11 @@ export const supervisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!inCountableYears(value)) throw new AppError('VALIDATION_FAILED', `${field} is outside the years 1000 to 9998`, { field });
       }
       if (from > to) throw new AppError('VALIDATION_FAILED', 'from is after to', { field: 'from' });
-      const stats = await computeStats(app.db, from, to, new Date(now));
-      return { from, to, ...stats };
+      const [stats, trips] = await Promise.all([
+        computeStats(app.db, from, to, new Date(now)),
+        computeTripStats(app.db, new Date(calendar.startOfDay(from)), new Date(calendar.endOfDay(to))),
+      ]);
+      return { from, to, ...stats, trips };
     },
   );
 };

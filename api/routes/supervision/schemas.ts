@@ -86,6 +86,14 @@ export const StatsView = Type.Object({
   tasks: TaskFigures,
   byDepartment: Type.Record(Type.String(), TaskFigures),
   byItem: Type.Record(Type.String(), TaskFigures),
+  trips: Type.Object(
+    {
+      stagesEnded: Type.Integer(),
+      avgPerStage: Nullable(Type.Number()),
+      withinOneShare: Nullable(Type.Number({ description: '最多跑一次: the share of ended stages with at most one trip' })),
+    },
+    { description: "the applicant's trips to the counter over the stages that ended in the period" },
+  ),
 });
 export const StatsQuery = Type.Object(
   {

@@ -10,7 +10,7 @@ import { findTasks, findTaskWithCase } from '../../../db/queries.js';
 import { decideUpdate, grantExtensionUpdate, submitSupplementUpdate } from '../../../workflows/case-workflow.js';
 import { actorOf } from '../../auth.js';
 import { runCaseCommand } from '../../commands.js';
-import { canDecideTask, canReadTask, isReviewer } from '../../policy.js';
+import { canDecideTask, isReviewer } from '../../policy.js';
 import { getVisibleCase, loadTaskView, viewContext } from '../../reads.js';
 import { listOf, MaterialsBody, TaskView } from '../../schemas.js';
 import { toTaskView } from '../../views.js';
@@ -45,7 +45,8 @@ async function getTaskOfCase(request: FastifyRequest, { caseId, taskId }: { case
     if (!task) await getVisibleCase(request.server, caseId, actor); // an unknown case is the 404 to give
     throw new AppError('NOT_FOUND', `task ${taskId} not found in case ${caseId}`);
   }
-  if (!canReadTask(actor, task.department)) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
+  // (a lead department's reviewer reads the stage's tasks, but the routes here act on one)
+  if (!canDecideTask(actor, task.department)) throw new AppError('NOT_FOUND', `case ${caseId} not found`);
   return { actor, caseId, taskId, task, caseRow: task.case };
 }
 
