@@ -23,6 +23,7 @@ import { registerOpenApi } from './openapi.js';
 import { registerAccessPolicy } from './policy.js';
 import { loadReferenceData } from './reference-data.js';
 import { adminRoutes } from './routes/admin/index.js';
+import { agencyRoutes } from './routes/agency/index.js';
 import { bulletinRoutes } from './routes/bulletin/index.js';
 import { calendarRoutes } from './routes/calendar/index.js';
 import { caseRoutes } from './routes/cases/index.js';
@@ -127,6 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(calendarRoutes);
   await app.register(certificateRoutes);
   await app.register(intakeRoutes);
+  await app.register(agencyRoutes);
   await app.register(adminRoutes);
   return app;
 }

@@ -12,6 +12,7 @@
 import { Type, type Static, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { STAGE_CODES } from '../domain/catalog.js';
 import {
+  AGENCY_CATEGORIES,
   AWAITING,
   CASE_STATUSES,
   HANDOUT_CHANNELS,
@@ -236,6 +237,17 @@ export const EscalationView = Type.Object({
 });
 export type EscalationView = Static<typeof EscalationView>;
 
+/** 代办 (SPEC §6.4): someone named by a token's sub and name. */
+export const PersonView = Type.Object(
+  { sub: ShortText("the person's token subject"), name: ShortText() },
+  { additionalProperties: false },
+);
+
+export const AgencyView = Type.Object(
+  { category: StringEnum(AGENCY_CATEGORIES), agent: PersonView, since: Instant },
+  { description: '代办: the case is a key project followed by this agent since then' },
+);
+
 export const CaseView = Type.Object({
   caseId: Type.String(),
   projectCode: Type.String(),
@@ -268,13 +280,14 @@ export const CaseView = Type.Object({
     { total: Type.Integer(), byStage: Type.Record(Type.String(), Type.Integer()) },
     { description: "最多跑一次: the applicant's visits to the counter" },
   ),
+  agency: Nullable(AgencyView),
   stages: Type.Array(StageView),
   escalations: Type.Array(EscalationView),
   certificates: Type.Array(CertificateView),
 });
 export type CaseView = Static<typeof CaseView>;
 
-export const CaseSummaryView = Type.Omit(CaseView, ['stages', 'escalations', 'certificates', 'materials', 'pendingMaterials', 'trips']);
+export const CaseSummaryView = Type.Omit(CaseView, ['stages', 'escalations', 'certificates', 'materials', 'pendingMaterials', 'trips', 'agency']);
 export type CaseSummaryView = Static<typeof CaseSummaryView>;
 
 export const AuditEventView = Type.Object({

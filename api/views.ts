@@ -208,6 +208,10 @@ export function toCaseView(
       total: stageRows.reduce((sum, s) => sum + s.trips, 0),
       byStage: Object.fromEntries(stageRows.map((s) => [s.code, s.trips])),
     },
+    agency:
+      row.agencyCategory && row.agencyAgent && row.agencySince
+        ? { category: row.agencyCategory, agent: row.agencyAgent, since: instant(ctx, row.agencySince) }
+        : null,
     stages: stageRows.map((s) => toStageView(ctx, s, taskViews.filter((t) => t.stage === s.code), taskRows)),
     escalations: escalationRows.map((e) => toEscalationView(ctx, e)),
     certificates: certificateRows.map((c) => toCertificateView(ctx, c)),

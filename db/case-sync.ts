@@ -43,6 +43,8 @@ interface Texts {
   escalationReason: Map<string, string>;
   escalationResolution: Map<string, string>;
   handoutRecipient: Map<string, string>;
+  agencySummary: Map<string, string>;
+  agencyResolution: Map<string, string>;
 }
 
 function textsOf(events: CaseEvent[]): Texts {
@@ -55,6 +57,8 @@ function textsOf(events: CaseEvent[]): Texts {
     escalationReason: new Map(),
     escalationResolution: new Map(),
     handoutRecipient: new Map(),
+    agencySummary: new Map(),
+    agencyResolution: new Map(),
   };
   for (const { type, data } of events) {
     const taskId = String(data.taskId);
@@ -86,6 +90,12 @@ function textsOf(events: CaseEvent[]): Texts {
         break;
       case 'result_handed_out':
         texts.handoutRecipient.set(String(data.stage), String((data.recipient as { name?: unknown } | undefined)?.name ?? ''));
+        break;
+      case 'agency_activity_recorded':
+        texts.agencySummary.set(String(data.activityId), String(data.summary ?? ''));
+        break;
+      case 'agency_problem_solved':
+        texts.agencyResolution.set(String(data.activityId), String(data.resolution ?? ''));
         break;
       case 'extension_granted':
         texts.extensionReason.set(taskId, String(data.reason ?? ''));
@@ -241,6 +251,13 @@ export function createCaseSyncWriter(options: {
           ...(rows.case.pendingMaterials
             ? { pending_materials: rows.case.pendingMaterials, materials_overdue_at: iso(rows.case.materialsOverdueAt) }
             : {}),
+          ...(rows.case.agency
+            ? {
+                agency_category: rows.case.agency.category,
+                agency_agent: rows.case.agency.agent,
+                agency_since: iso(rows.case.agency.sinceMs),
+              }
+            : {}),
         },
         stages: rows.stages.map((s) => ({
           case_id: caseId,
@@ -317,6 +334,22 @@ export function createCaseSyncWriter(options: {
           resolution: texts.escalationResolution.get(e.escalationId) ?? e.resolution ?? null,
           resolved_by: e.resolvedBy,
         })),
+        ...(rows.agencyActivities
+          ? {
+              agency_activities: rows.agencyActivities.map((a) => ({
+                activity_id: a.activityId,
+                case_id: caseId,
+                kind: a.kind,
+                at: iso(a.atMs),
+                recorded_at: iso(a.recordedAtMs),
+                recorded_by: a.by,
+                attendees: a.attendees,
+                problem_status: a.problem?.status ?? null,
+                solved_at: iso(a.problem?.solvedAtMs),
+                solved_by: a.problem?.solvedBy ?? null,
+              })),
+            }
+          : {}),
       },
       texts: {
         decision_text: [...texts.decisionText].map(([task_id, value]) => ({ task_id, value })),
@@ -325,6 +358,8 @@ export function createCaseSyncWriter(options: {
         extension_reason: [...texts.extensionReason].map(([task_id, value]) => ({ task_id, value })),
         stage_materials: [...texts.stageMaterials].map(([code, value]) => ({ code, value })),
         handout_recipient: [...texts.handoutRecipient].map(([code, value]) => ({ code, value })),
+        agency_summary: [...texts.agencySummary].map(([activity_id, value]) => ({ activity_id, value })),
+        agency_resolution: [...texts.agencyResolution].map(([activity_id, value]) => ({ activity_id, value })),
       },
     };
   }

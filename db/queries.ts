@@ -209,7 +209,7 @@ export function caseLightSql(now: Date): SQL<Light> {
 }
 
 /** The cases whose light is `light` at `now`: caseLightSql's rule as conditions an index can serve. */
-function caseLightCondition(light: Light, now: Date): SQL {
+export function caseLightCondition(light: Light, now: Date): SQL {
   const at = sql`${now.toISOString()}::timestamptz`;
   const open = sql`${cases.status} = 'open'`;
   switch (light) {

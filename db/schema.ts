@@ -22,6 +22,8 @@ import {
 import { STAGE_CODES, type Catalog } from '../domain/catalog.js';
 import type { HolidayRange } from '../domain/calendar.js';
 import {
+  AGENCY_ACTIVITY_KINDS,
+  AGENCY_CATEGORIES,
   AWAITING,
   CASE_STATUSES,
   ESCALATION_ORIGINS,
@@ -36,6 +38,7 @@ import {
   type CaseStartInput,
   type HandoutChannel,
   type PendingMaterialState,
+  type Person,
   type StageResult,
   type DecisionText,
   type Material,
@@ -123,6 +126,10 @@ export const cases = pgTable(
     pendingMaterials: jsonb('pending_materials').$type<(PendingMaterialState & { name: string })[]>().notNull().default(sql`'[]'::jsonb`),
     /** when the first of them becomes overdue: the board's `materials_overdue` */
     materialsOverdueAt: instant('materials_overdue_at'),
+    /** 代办 (SPEC §6.4): the key project's category, agent and designation; null when not one */
+    agencyCategory: text('agency_category', { enum: AGENCY_CATEGORIES }),
+    agencyAgent: jsonb('agency_agent').$type<Person | null>(),
+    agencySince: instant('agency_since'),
     createdAt: instant('created_at').notNull().defaultNow(),
     updatedAt: instant('updated_at').notNull().defaultNow(),
   },
@@ -134,6 +141,7 @@ export const cases = pgTable(
     uniqueIndex('cases_one_open_per_project').on(t.projectCode).where(sql`${t.status} = 'open'`),
     // a project's earlier cases (trips counted since the last one closed)
     index('cases_project_idx').on(t.projectCode, t.closedAt),
+    index('cases_agency_idx').on(t.agencySince.desc().nullsFirst(), t.caseId.desc().nullsFirst()).where(sql`${t.agencySince} is not null`),
     index('cases_status_created_idx').on(t.status, t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
     index('cases_created_idx').on(t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
     // the board: red first by deadline; the rest by level from the moment they are at risk
@@ -314,6 +322,33 @@ export const escalations = pgTable(
     index('escalations_case_idx').on(t.caseId),
     index('escalations_opened_idx').on(t.openedAt.desc().nullsFirst(), t.escalationId.desc().nullsFirst()),
     index('escalations_status_opened_idx').on(t.status, t.openedAt.desc().nullsFirst(), t.escalationId.desc().nullsFirst()),
+  ],
+);
+
+/** 代办 activities (SPEC §6.4), written from the case workflow's agency events. */
+export const agencyActivities = pgTable(
+  'agency_activities',
+  {
+    activityId: text('activity_id').primaryKey(),
+    caseId: text('case_id').notNull(),
+    kind: text('kind', { enum: AGENCY_ACTIVITY_KINDS }).notNull(),
+    /** from agency_activity_recorded */
+    summary: text('summary').notNull().default(''),
+    at: instant('at').notNull(),
+    recordedAt: instant('recorded_at').notNull(),
+    recordedBy: jsonb('recorded_by').$type<Person>().notNull(),
+    attendees: text('attendees').array().notNull().default(sql`'{}'::text[]`),
+    /** a problem's status; null for other kinds */
+    problemStatus: text('problem_status', { enum: ['open', 'solved'] as const }),
+    /** from agency_problem_solved */
+    resolution: text('resolution'),
+    solvedAt: instant('solved_at'),
+    solvedBy: jsonb('solved_by').$type<Person | null>(),
+  },
+  (t) => [
+    index('agency_activities_case_idx').on(t.caseId, t.at.desc().nullsFirst(), t.activityId.desc().nullsFirst()),
+    index('agency_activities_solved_idx').on(t.solvedAt),
+    index('agency_activities_kind_at_idx').on(t.kind, t.at),
   ],
 );
 

@@ -18,6 +18,8 @@ export interface CaseBudget {
   taskTextBytes: number;
   /** materials (entries) over the case's life: applications, supplements, deliveries */
   materials: number;
+  /** 代办 activities recorded over the case's life */
+  agencyActivities: number;
 }
 
 export const DEFAULT_CASE_BUDGET: CaseBudget = {
@@ -26,6 +28,7 @@ export const DEFAULT_CASE_BUDGET: CaseBudget = {
   supplementRounds: 10,
   taskTextBytes: 64 * 1024,
   materials: 500,
+  agencyActivities: 200,
 };
 
 export type BudgetName = keyof CaseBudget;

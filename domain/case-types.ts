@@ -305,6 +305,43 @@ export interface CertificateRecord {
   verificationCode: string;
 }
 
+/** 代办 (SPEC §6.4): the kinds of key project a case can be designated as. */
+export const AGENCY_CATEGORIES = ['industrial', 'key', 'investment'] as const;
+export type AgencyCategory = (typeof AGENCY_CATEGORIES)[number];
+
+/** What an agent (代办员) records doing for a key project; a `problem` stays open until solved. */
+export const AGENCY_ACTIVITY_KINDS = ['site_coordination', 'joint_meeting', 'follow_up', 'problem'] as const;
+export type AgencyActivityKind = (typeof AGENCY_ACTIVITY_KINDS)[number];
+
+/** Someone named by a token's `sub` and `name` (an agent, whoever recorded an activity). */
+export interface Person {
+  sub: string;
+  name: string;
+}
+
+/** A case designated a key project, with its agent. */
+export interface AgencyState {
+  category: AgencyCategory;
+  agent: Person;
+  sinceMs: number;
+}
+
+/**
+ * One agency activity as the workflow keeps it: no free text (the summary and a problem's
+ * resolution travel in the audit events, like every other text).
+ */
+export interface AgencyActivityRecord {
+  activityId: string;
+  kind: AgencyActivityKind;
+  /** when it happened (given, or when it was recorded) */
+  atMs: number;
+  recordedAtMs: number;
+  by: Person;
+  /** departments that took part */
+  attendees: string[];
+  problem: null | { status: 'open' | 'solved'; solvedAtMs: number | null; solvedBy: Person | null };
+}
+
 /** An audit event as the workflow produces it; the activity adds the hash chain. */
 export interface CaseEvent {
   seq: number;
@@ -341,11 +378,15 @@ export interface CaseSync {
       pendingMaterials?: (PendingMaterialState & { name: string })[];
       /** when the first pending material becomes overdue (the board's `materials_overdue`) */
       materialsOverdueAt?: number | null;
+      /** 代办 (absent in older writes) */
+      agency?: AgencyState | null;
     };
     stages: (StageState & { leadDepartment?: string | null; result?: StageResult | null })[];
     tasks: TaskState[];
     certificates: CertificateRecord[];
     escalations: EscalationRecord[];
+    /** every agency activity of the case, when this write changed one (absent: unchanged) */
+    agencyActivities?: AgencyActivityRecord[];
   };
   notifications: NotificationRecord[];
 }

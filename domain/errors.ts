@@ -39,6 +39,8 @@ export const ERROR_STATUS = {
   RESULT_NOT_READY: 409,
   /** handing out a result twice */
   RESULT_ALREADY_HANDED_OUT: 409,
+  /** solving an agency problem that is already solved */
+  PROBLEM_ALREADY_SOLVED: 409,
   /** the case stopped at a write the database refused, or its workflow ended: an administrator must recover it */
   CASE_FAULTED: 409,
   /** the body is larger than 1 MiB */

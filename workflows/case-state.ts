@@ -7,6 +7,8 @@ import { budgetOf, checkBudget, describeExcess, type BudgetName } from '../domai
 import { WorkingCalendar, type YearSchedule } from '../domain/calendar.js';
 import type {
   Actor,
+  AgencyActivityRecord,
+  AgencyState,
   CaseEvent,
   CaseFault,
   CaseStartInput,
@@ -45,7 +47,7 @@ export interface CaseState {
    * Results of the latest updates by Update ID, carried through continue-as-new (Temporal's own
    * Update-ID dedup is per run): a retried request gets its first answer without acting again.
    */
-  updateResults?: Record<string, { version: number; escalationId?: string }>;
+  updateResults?: Record<string, { version: number; escalationId?: string; activityId?: string }>;
   /** materials received over the case's life (its budget); absent: counted from here on */
   materialsCount?: number;
   /** set when the read model refused a write for good: the case takes no requests until recovered */
@@ -56,6 +58,9 @@ export interface CaseState {
   pendingMaterials?: PendingMaterialState[];
   /** supplement notices issued so far (their numbers) */
   noticeSeq?: number;
+  /** 代办: the key project's designation and activities (workflows/agency.ts; absent: none) */
+  agency?: AgencyState | null;
+  agencyActivities?: AgencyActivityRecord[];
 }
 
 /** A moment at which the engine must act by itself, without anyone asking. */

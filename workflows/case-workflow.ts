@@ -70,6 +70,17 @@ import {
   type EscalateInput,
   type ResolveEscalationInput,
 } from './escalations.js';
+import {
+  applyActivity,
+  applyDesignation,
+  applySolve,
+  validateActivity,
+  validateDesignation,
+  validateSolve,
+  type AgencyActivityInput,
+  type DesignateAgencyInput,
+  type SolveProblemInput,
+} from './agency.js';
 import { assertOpen, emit } from './case-state.js';
 import {
   applyDelivery,
@@ -110,6 +121,8 @@ export interface UpdateResult {
   version: number;
   /** the escalation an `escalate` update opened */
   escalationId?: string;
+  /** the activity a `recordAgencyActivity` update recorded */
+  activityId?: string;
 }
 
 export const decideUpdate = defineUpdate<UpdateResult, [DecisionInput]>('decide');
@@ -125,6 +138,9 @@ export const deliverMaterialsUpdate = defineUpdate<UpdateResult, [DeliveryInput]
 export const submitStageSupplementUpdate = defineUpdate<UpdateResult, [StageSupplementInput]>('submitStageSupplement');
 export const handOutUpdate = defineUpdate<UpdateResult, [HandoutInput]>('handOut');
 export const issueIntakeNoticeUpdate = defineUpdate<UpdateResult, [IntakeNoticeInput]>('issueIntakeNotice');
+export const designateAgencyUpdate = defineUpdate<UpdateResult, [DesignateAgencyInput]>('designateAgency');
+export const recordAgencyActivityUpdate = defineUpdate<UpdateResult, [AgencyActivityInput]>('recordAgencyActivity');
+export const solveAgencyProblemUpdate = defineUpdate<UpdateResult, [SolveProblemInput]>('solveAgencyProblem');
 /** Resolves once everything that has happened so far is in the read model. */
 export const syncedUpdate = defineUpdate<UpdateResult, []>('synced');
 /** An administrator, after repairing what made the database refuse a write, lets the case try again. */
@@ -333,6 +349,36 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
       (notice) => validateIntakeNotice(state, notice),
       async (notice) => {
         applyIntakeNotice(state, notice, catchUp());
+        return settled();
+      },
+    ),
+  );
+  setHandler(
+    designateAgencyUpdate,
+    ...once<DesignateAgencyInput>(
+      () => validateDesignation(state),
+      async (designation) => {
+        applyDesignation(state, designation, catchUp());
+        return settled();
+      },
+    ),
+  );
+  setHandler(
+    recordAgencyActivityUpdate,
+    ...once<AgencyActivityInput>(
+      () => validateActivity(state),
+      async (activity) => {
+        const recorded = applyActivity(state, activity, catchUp());
+        return { ...(await settled()), activityId: recorded.activityId };
+      },
+    ),
+  );
+  setHandler(
+    solveAgencyProblemUpdate,
+    ...once<SolveProblemInput>(
+      (solution) => validateSolve(state, solution),
+      async (solution) => {
+        applySolve(state, solution, catchUp());
         return settled();
       },
     ),

@@ -10,6 +10,7 @@
 import { DEFAULT_STALL_RULES, type CaseEvent, type CaseSync, type NotificationRecord, type TaskState } from '../domain/case-types.js';
 import { computeBoardMoments, type BoardMoments } from '../domain/supervision.js';
 import { jsonBytes } from '../domain/text.js';
+import { touchesAgency } from './agency.js';
 import { computeAwaiting, currentStage, currentStageCode } from './case-machine.js';
 import { calendarOf, isTaskOpen, type CaseState } from './case-state.js';
 import { materialName, materialsOverdueAt, pendingMaterialsOf, resultOf } from './counter.js';
@@ -95,6 +96,7 @@ function caseRowOf(state: CaseState): CaseSync['rows']['case'] {
     board: boardMomentsOf(state),
     pendingMaterials: pendingMaterialsOf(state).map((p) => ({ ...p, name: materialName(state, p.itemCode, p.code).zh })),
     materialsOverdueAt: materialsOverdueAt(state),
+    ...(state.agency ? { agency: state.agency } : {}),
   };
 }
 
@@ -116,6 +118,7 @@ function rowsOf(state: CaseState, events: CaseEvent[]): CaseSync['rows'] {
     tasks: state.tasks.filter(isTouchedTask),
     certificates: state.certificates.filter((c) => touched.all || touched.certificates.has(c.number)),
     escalations: (state.escalations ?? []).filter((e) => touched.all || touched.escalations.has(e.escalationId)),
+    ...(touched.all || touchesAgency(events) ? { agencyActivities: state.agencyActivities ?? [] } : {}),
   };
 }
 
@@ -165,6 +168,7 @@ export function buildFullSync(state: CaseState, version: number): CaseSync {
       tasks: state.tasks,
       certificates: state.certificates,
       escalations: state.escalations ?? [],
+      agencyActivities: state.agencyActivities ?? [],
     },
     notifications: [],
     full: true,

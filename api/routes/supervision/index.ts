@@ -4,6 +4,7 @@ import { DEFAULT_STALL_RULES } from '../../../domain/case-types.js';
 import { AppError } from '../../../domain/errors.js';
 import { toNotificationView } from '../../../domain/notification-view.js';
 import { buildBoardEntry } from '../../../domain/supervision.js';
+import { computeAgencyStats } from '../../../db/agency.js';
 import { findBoardCases } from '../../../db/board.js';
 import { findEscalation, findEscalations, findNotifications, findOpenTasksOfCurrentStages, findTaskRow } from '../../../db/queries.js';
 import { computeStats, computeTripStats } from '../../../db/stats.js';
@@ -193,11 +194,13 @@ export const supervisionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!inCountableYears(value)) throw new AppError('VALIDATION_FAILED', `${field} is outside the years 1000 to 9998`, { field });
       }
       if (from > to) throw new AppError('VALIDATION_FAILED', 'from is after to', { field: 'from' });
-      const [stats, trips] = await Promise.all([
+      const [first, last] = [new Date(calendar.startOfDay(from)), new Date(calendar.endOfDay(to))];
+      const [stats, trips, agency] = await Promise.all([
         computeStats(app.db, from, to, new Date(now)),
-        computeTripStats(app.db, new Date(calendar.startOfDay(from)), new Date(calendar.endOfDay(to))),
+        computeTripStats(app.db, first, last),
+        computeAgencyStats(app.db, first, last),
       ]);
-      return { from, to, ...stats, trips };
+      return { from, to, ...stats, trips, agency };
     },
   );
 };

@@ -94,6 +94,16 @@ export const StatsView = Type.Object({
     },
     { description: "the applicant's trips to the counter over the stages that ended in the period" },
   ),
+  agency: Type.Object(
+    {
+      projects: Type.Integer({ description: 'key projects designated in the period' }),
+      itemsHandled: Type.Integer({ description: 'their tasks that became pending in the period' }),
+      itemsCompleted: Type.Integer({ description: 'their tasks approved in the period' }),
+      problemsSolved: Type.Integer({ description: 'agency problems solved in the period' }),
+      followUps: Type.Integer({ description: 'follow-up visits in the period' }),
+    },
+    { description: '代办: the coordinators’ key-project work in the period' },
+  ),
 });
 export const StatsQuery = Type.Object(
   {
