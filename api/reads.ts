@@ -11,7 +11,6 @@ import {
   findCaseWithRows,
   findEscalation,
   findTaskRow,
-  type CaseRow,
   type CaseViewRow,
   type CaseWithRows,
 } from '../db/queries.js';
@@ -47,7 +46,7 @@ export async function toCaseViews(app: FastifyInstance, rows: CaseWithRows[]): P
 }
 
 /** Full Case views for a page of case rows: their rows in one statement. */
-export async function loadCaseViews(app: FastifyInstance, rows: CaseRow[]): Promise<CaseView[]> {
+export async function loadCaseViews(app: FastifyInstance, rows: { caseId: string }[]): Promise<CaseView[]> {
   const loaded = new Map((await findCasesWithRows(app.db, rows.map((r) => r.caseId))).map((row) => [row.caseId, row]));
   return toCaseViews(
     app,

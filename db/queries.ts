@@ -240,7 +240,8 @@ export interface CaseFilter {
   now: Date;
 }
 
-export async function findCases(db: Database, filter: CaseFilter): Promise<{ rows: CaseRow[]; nextCursor: string | null }> {
+/** A page of cases: their keys only (the views load their rows by id, without the large start input). */
+export async function findCases(db: Database, filter: CaseFilter): Promise<{ rows: { caseId: string; createdAt: Date }[]; nextCursor: string | null }> {
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(eq(cases.status, filter.status));
   if (filter.stage) conditions.push(eq(cases.currentStage, filter.stage));
@@ -267,7 +268,7 @@ export async function findCases(db: Database, filter: CaseFilter): Promise<{ row
 
   if (filter.cursor) conditions.push(olderThanCursor(filter.cursor, cases.createdAt, cases.caseId));
   const rows = await db
-    .select()
+    .select({ caseId: cases.caseId, createdAt: cases.createdAt })
     .from(cases)
     .where(and(...conditions))
     .orderBy(desc(cases.createdAt), desc(cases.caseId))
