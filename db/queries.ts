@@ -13,6 +13,7 @@ import type {
   TaskStatus,
 } from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
+import type { CaseBudget } from '../domain/budget.js';
 import type { Light } from '../domain/light.js';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Database } from './client.js';
@@ -451,8 +452,17 @@ function prepareHotReads(db: Database) {
         },
       })
       .prepare('case_with_rows'),
+    // the case without its start input, but with the budget a decision is checked against
     taskWithCase: db.query.tasks
-      .findFirst({ where: eq(tasks.taskId, sql.placeholder('taskId')), with: { case: true } })
+      .findFirst({
+        where: eq(tasks.taskId, sql.placeholder('taskId')),
+        with: {
+          case: {
+            columns: VIEW_COLUMNS,
+            extras: { budget: sql<Partial<CaseBudget> | null>`${cases.startInput}->'rules'->'budget'`.as('budget') },
+          },
+        },
+      })
       .prepare('task_with_case'),
     task: db.select().from(tasks).where(eq(tasks.taskId, sql.placeholder('taskId'))).prepare('task_by_id'),
   };
@@ -490,7 +500,10 @@ export async function findCasesWithRows(db: Database, caseIds: string[]): Promis
   });
 }
 
-/** A task and its case, in one statement. */
-export async function findTaskWithCase(db: Database, taskId: string): Promise<(TaskRow & { case: CaseRow }) | undefined> {
+/** A task and its case (with the case's budget, without its start input), in one statement. */
+export async function findTaskWithCase(
+  db: Database,
+  taskId: string,
+): Promise<(TaskRow & { case: CaseViewRow & { budget: Partial<CaseBudget> | null } }) | undefined> {
   return hotReadsOf(db).taskWithCase.execute({ taskId });
 }

@@ -96,7 +96,7 @@ export const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const body = request.body;
       // A text that could never fit the task's budget is refused here, so it never travels to the
       // workflow (422 comes last: only for a task the read model shows pending, else the 409 wins).
-      const excess = checkBudget(budgetOf(caseRow.startInput.rules), 'taskTextBytes', 0, decisionTextBytes(body));
+      const excess = checkBudget(budgetOf({ budget: caseRow.budget ?? {} }), 'taskTextBytes', 0, decisionTextBytes(body));
       return runCaseCommand(request, reply, {
         caseRow,
         update: decideUpdate,
