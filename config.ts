@@ -31,6 +31,18 @@ export interface AppConfig {
   metricsToken: string | undefined;
   logLevel: string;
   worker: WorkerSettings;
+  console: ConsoleSettings;
+}
+
+/**
+ * The web console (api/routes/console). Both settings are for the local stack only: ./scripts/start
+ * sets them; a production configuration leaves them unset (no Web UI link, no demo sign-in).
+ */
+export interface ConsoleSettings {
+  /** the Temporal Web UI, linked from the case page (TEMPORAL_UI_URL) */
+  temporalUiUrl: string | undefined;
+  /** the demo tokens ./scripts/start writes, offered as one-click sign-in to loopback callers (CONSOLE_DEMO_TOKENS_FILE) */
+  demoTokensFile: string | undefined;
 }
 
 /** The worker's capacity, set deliberately (the SDK's defaults size the workflow cache from the heap). */
@@ -137,6 +149,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     metricsToken: optional(env, 'METRICS_TOKEN'),
     logLevel: optional(env, 'LOG_LEVEL') ?? 'info',
     worker: loadWorkerSettings(env),
+    console: {
+      temporalUiUrl: optional(env, 'TEMPORAL_UI_URL'),
+      demoTokensFile: optional(env, 'CONSOLE_DEMO_TOKENS_FILE'),
+    },
   };
 }
 

@@ -3,9 +3,10 @@ import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'db/migrations/'] },
+  { ignores: ['node_modules/', '.data/', 'db/migrations/', 'console/dist/', 'test-output/'] },
   {
-    files: ['**/*.ts'],
+    // the console's sources are type-checked by their own tsconfig (console/tsconfig.json)
+    files: ['**/*.ts', 'console/**/*.tsx'],
     extends: [tseslint.configs.base],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {

@@ -29,6 +29,7 @@ import { calendarRoutes } from './routes/calendar/index.js';
 import { caseRoutes } from './routes/cases/index.js';
 import { catalogRoutes } from './routes/catalog/index.js';
 import { certificateRoutes } from './routes/certificates/index.js';
+import { consoleRoutes, type ConsoleOptions } from './routes/console/index.js';
 import { intakeRoutes } from './routes/intake/index.js';
 import { supervisionRoutes } from './routes/supervision/index.js';
 import { systemRoutes } from './routes/system/index.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
   /** when set, `GET /metrics` needs `Authorization: Bearer <metricsToken>` */
   metricsToken?: string | undefined;
   logLevel?: string;
+  /** the web console's local-mode settings (Temporal Web UI link, demo sign-in); none in production */
+  console?: ConsoleOptions;
 }
 
 /** A client's X-Request-Id is kept when it is a plain token; otherwise the server makes one. */
@@ -130,5 +133,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(intakeRoutes);
   await app.register(agencyRoutes);
   await app.register(adminRoutes);
+  await app.register(consoleRoutes, options.console ?? {});
   return app;
 }

@@ -71,9 +71,18 @@ export const DOCS_PREFIX = '/docs';
 
 const isDocs = (url: string) => url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`);
 
+/**
+ * The web console's static files (api/routes/console) and `/`, which redirects there, are public
+ * too and not in the table: they are no part of the API contract. The console calls the API
+ * with the user's token like any other client.
+ */
+export const CONSOLE_PREFIX = '/console';
+
+const isConsole = (url: string) => url === '/' || url === CONSOLE_PREFIX || url.startsWith(`${CONSOLE_PREFIX}/`);
+
 /** The roles that may call a route (administrators included), or 'public'; undefined: no such route in the policy. */
 export function rolesOf(method: string, url: string): readonly Role[] | 'public' | undefined {
-  if (isDocs(url)) return 'public';
+  if (isDocs(url) || (method === 'GET' || method === 'HEAD' ? isConsole(url) : false)) return 'public';
   const access = (ROUTE_ROLES as Record<string, RouteAccess>)[`${method === 'HEAD' ? 'GET' : method} ${url}`];
   if (access === undefined || access === 'public') return access;
   return [...access, 'admin'];

@@ -24,6 +24,11 @@ export async function runApi(config: AppConfig, db: Database): Promise<() => Pro
     timeZone: config.timeZone,
     rateLimitPerMinute: config.rateLimitPerMinute,
     logLevel: config.logLevel,
+    console: {
+      temporalUiUrl: config.console.temporalUiUrl,
+      temporalNamespace: config.temporal.namespace,
+      demoTokensFile: config.console.demoTokensFile,
+    },
   });
   // The first sweep of ended workflows looks at all of them, later ones at those ended since.
   let endedSince: number | null = null;

@@ -34,6 +34,7 @@ stack = await startLocalStack({
   temporalCli: config.temporalCli,
   databaseUrl: config.databaseUrl,
   authJwtSecret: config.authJwtSecret,
+  consoleDemoTokensFile: path.join(dataDir, 'tokens.json'),
   onExit: (child, code) => {
     console.error(`${child.name} exited (${code}); stopping the stack\n${child.recentErrors()}`);
     void stopAll(1);
@@ -61,6 +62,7 @@ writeFileSync(path.join(dataDir, 'tokens.json'), JSON.stringify(Object.fromEntri
 const base = config.host === '0.0.0.0' ? stack.apiUrl : `http://${config.host}:${config.port}`;
 console.log(`
 Parallel approval engine is up.
+  Console  ${base}/console/  (sign in with a demo identity below)
   API      ${base}
   Docs     ${base}/docs${stack.temporalUiUrl ? `\n  Temporal ${stack.temporalAddress} (Web UI ${stack.temporalUiUrl})` : `\n  Temporal ${stack.temporalAddress}`}
   Database ${config.databaseUrl ? '(DATABASE_URL)' : `embedded PostgreSQL on 127.0.0.1:${config.postgresPort}, data in ${clusterDirectory(dataDir)}`}

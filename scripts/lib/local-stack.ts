@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   /** a benchmark or test cluster: durability traded for speed */
   throwawayDatabase?: boolean;
   authJwtSecret?: string;
+  /** the demo tokens file the console offers as one-click sign-in (./scripts/start only) */
+  consoleDemoTokensFile?: string;
   /** extra environment for the worker and the API (settings under test) */
   env?: NodeJS.ProcessEnv;
   /** pass the worker's and the API's output through (./scripts/start) or keep it quiet (bench) */
@@ -94,7 +96,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AUTH_JWT_SECRET: secret,
       PORT: String(options.apiPort),
       HOST: options.apiHost ?? '127.0.0.1',
-      ...(options.temporalUiPort ? { TEMPORAL_UI_URL: `http://127.0.0.1:${options.temporalUiPort}` } : {}),
+      ...(options.temporalUiPort && !options.temporalAddress ? { TEMPORAL_UI_URL: `http://127.0.0.1:${options.temporalUiPort}` } : {}),
+      ...(options.consoleDemoTokensFile ? { CONSOLE_DEMO_TOKENS_FILE: options.consoleDemoTokensFile } : {}),
     };
     const worker = supervise(startChild('worker', process.execPath, nodeArgs('worker/main.ts', options.nodeFlags), { env, quiet: options.quiet }));
     const api = supervise(startChild('api', process.execPath, nodeArgs('api/server.ts', options.nodeFlags), { env, quiet: options.quiet }));

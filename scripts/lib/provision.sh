@@ -138,3 +138,26 @@ ensure_temporal_server() {
   fi
   export TEMPORAL_SERVER_DIR="$dir"
 }
+
+# The web console (console/, React + Vite) built into console/dist, rebuilt only when its inputs
+# changed: a hash of its sources, the lock file and the domain rules it bundles, kept in
+# console/dist/.build-stamp.
+ensure_console_build() {
+  local stamp_file=console/dist/.build-stamp stamp
+  stamp="$( { find console -path console/dist -prune -o -type f -print | LC_ALL=C sort | xargs sha256sum; \
+              sha256sum package-lock.json domain/identifiers.ts; } | sha256sum | cut -d' ' -f1)"
+  if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp" ]; then return; fi
+  log "building the console (vite build into console/dist)"
+  npm run --silent console:build >&2 || die "the console build failed"
+  printf '%s\n' "$stamp" >"$stamp_file"
+}
+
+# Debian's Chromium and a CJK font for the browser tests (test/e2e/console.test.ts, driven by
+# playwright-core), installed when missing. Exports CHROMIUM.
+ensure_chromium() {
+  # (grep reads fc-list to the end: with -q it would stop early, and pipefail would see fc-list's SIGPIPE)
+  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -i 'Noto Sans CJK' >/dev/null; then
+    apt_install chromium fonts-noto-cjk
+  fi
+  export CHROMIUM=/usr/bin/chromium
+}

@@ -54,5 +54,5 @@ describe('./scripts/start on the embedded defaults', () => {
       eia: 'approved',
       'heritage-survey': 'approved',
     });
-  });
+  }, 180_000); // two starts of the whole stack: slow when the machine is busy (CI runs files side by side)
 });
