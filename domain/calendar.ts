@@ -6,7 +6,7 @@
  * ambient API used is Intl.DateTimeFormat, to read a time zone's offset at an instant.
  * A calendar is immutable: publishing a year's schedule means building a new WorkingCalendar.
  */
-import { LunarDay, SolarTerm, type SolarDay } from 'tyme4ts';
+import { lunarDatesOf } from './lunar-dates.js';
 
 export type IsoDate = string; // 'YYYY-MM-DD'
 export interface HolidayRange { from: IsoDate; to: IsoDate; name: string }
@@ -139,22 +139,21 @@ function assertValidSchedule(s: YearSchedule): void {
 /**
  * Statutory holidays fixed by law (全国年节及纪念日放假办法, 2024 revision), for a year with no
  * published schedule: 元旦, 春节 (除夕 through 正月初三), 清明, 劳动节 (05-01–05-02), 端午, 中秋,
- * 国庆 (10-01–10-03). Lunar and solar-term dates come from tyme4ts. Ranges may overlap (中秋 can
+ * 国庆 (10-01–10-03). Lunar and solar-term dates come from a table (domain/lunar-dates.ts). Ranges may overlap (中秋 can
  * fall inside 国庆); no make-up days are invented.
  */
 export function computeStatutoryHolidays(year: number): HolidayRange[] {
   assertCount(year, 1000, 'year');
-  const iso = (d: SolarDay) => `${d.getYear()}-${String(d.getMonth()).padStart(2, '0')}-${String(d.getDay()).padStart(2, '0')}`;
-  const oneDay = (d: SolarDay, name: string) => ({ from: iso(d), to: iso(d), name });
-  // 除夕 is the eve of 正月初一: the 29th or 30th of the previous lunar year's last month.
-  const newYear = LunarDay.fromYmd(year, 1, 1).getSolarDay();
+  const { springFestival, qingming, dragonBoat, midAutumn } = lunarDatesOf(year);
+  const oneDay = (date: IsoDate, name: string) => ({ from: date, to: date, name });
   return [
     { from: `${year}-01-01`, to: `${year}-01-01`, name: '元旦' },
-    { from: iso(newYear.next(-1)), to: iso(newYear.next(2)), name: '春节' },
-    oneDay(SolarTerm.fromName(year, '清明').getJulianDay().getSolarDay(), '清明节'),
+    // 除夕 is the eve of 正月初一 (the 29th or 30th of the previous lunar year's last month)
+    { from: addDays(springFestival, -1), to: addDays(springFestival, 2), name: '春节' },
+    oneDay(qingming, '清明节'),
     { from: `${year}-05-01`, to: `${year}-05-02`, name: '劳动节' },
-    oneDay(LunarDay.fromYmd(year, 5, 5).getSolarDay(), '端午节'),
-    oneDay(LunarDay.fromYmd(year, 8, 15).getSolarDay(), '中秋节'),
+    oneDay(dragonBoat, '端午节'),
+    oneDay(midAutumn, '中秋节'),
     { from: `${year}-10-01`, to: `${year}-10-03`, name: '国庆节' },
   ];
 }
