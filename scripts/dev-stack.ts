@@ -3,13 +3,11 @@
  * defaults, then the URLs and one token per role. Ctrl-C or SIGTERM stops it all. State lives
  * under DATA_DIR, so a restart keeps every case.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { signToken } from '../api/auth.js';
 import { loadLocalStackConfig } from '../config.js';
 import { connectDatabase } from '../db/client.js';
 import { clusterDirectory } from '../db/embedded-postgres.js';
-import { getLatestCatalog } from '../db/queries.js';
+import { formatTokens, mintDemoTokens, writeTokensFile } from './lib/demo-tokens.js';
 import { startLocalStack, type LocalStack } from './lib/local-stack.js';
 
 const config = loadLocalStackConfig();
@@ -42,22 +40,9 @@ stack = await startLocalStack({
 });
 
 const database = connectDatabase(stack.databaseUrl, { max: 1 });
-const catalog = await getLatestCatalog(database.db);
+const tokens = await mintDemoTokens(database.db, stack.secret);
 await database.close();
-
-const { secret } = stack;
-const tokens: [string, string][] = [
-  ['window', await signToken({ sub: 'window-1', name: '综合窗口', role: 'window' }, secret, '7d')],
-  ...(await Promise.all(
-    catalog.departments.map(async (d): Promise<[string, string]> => [
-      `reviewer:${d.code}`,
-      await signToken({ sub: `reviewer-${d.code}`, name: `${d.name.zh}审查员`, role: 'reviewer', department: d.code }, secret, '7d'),
-    ]),
-  )),
-  ['coordinator', await signToken({ sub: 'coordinator-1', name: '协调员', role: 'coordinator' }, secret, '7d')],
-  ['admin', await signToken({ sub: 'admin-1', name: '管理员', role: 'admin' }, secret, '7d')],
-];
-writeFileSync(path.join(dataDir, 'tokens.json'), JSON.stringify(Object.fromEntries(tokens), null, 2));
+writeTokensFile(path.join(dataDir, 'tokens.json'), tokens);
 
 const base = config.host === '0.0.0.0' ? stack.apiUrl : `http://${config.host}:${config.port}`;
 console.log(`
@@ -68,6 +53,6 @@ Parallel approval engine is up.
   Database ${config.databaseUrl ? '(DATABASE_URL)' : `embedded PostgreSQL on 127.0.0.1:${config.postgresPort}, data in ${clusterDirectory(dataDir)}`}
 
 Demo tokens (valid 7 days; also in ${path.join(dataDir, 'tokens.json')}):
-${tokens.map(([role, token]) => `  ${role.padEnd(18)} ${token}`).join('\n')}
+${formatTokens(tokens)}
 
 Press Ctrl-C to stop.`);

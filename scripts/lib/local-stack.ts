@@ -63,13 +63,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   mkdirSync(dataDir, { recursive: true });
   const children: Child[] = [];
   let stopping = false;
+  let started = false;
+  /** a child that died while the stack was starting: the start fails with it (and stops the rest) */
+  let startFailure: Error | null = null;
   const supervise = (child: Child): Child => {
     children.push(child);
     void child.exited.then((code) => {
-      if (!stopping) options.onExit?.(child, code);
+      if (stopping) return;
+      if (started) options.onExit?.(child, code);
+      else startFailure ??= new Error(`${child.name} exited (${code}) while the stack was starting\n${child.recentErrors()}`);
     });
     return child;
   };
+  /** waitFor, giving up at once when a child has died meanwhile */
+  const waitWhileStarting = (what: string, check: () => Promise<boolean>, timeoutMs?: number) =>
+    waitFor(
+      what,
+      async () => {
+        if (startFailure) throw startFailure;
+        return check();
+      },
+      timeoutMs,
+    );
   const stop = async () => {
     stopping = true;
     for (const child of [...children].reverse()) await stopChild(child);
@@ -82,7 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const database = connectDatabase(databaseUrl, { max: 1 });
     try {
-      await waitFor('the database to accept connections', async () => (await database.sql`select 1`.catch(() => null)) !== null);
+      await waitWhileStarting('the database to accept connections', async () => (await database.sql`select 1`.catch(() => null)) !== null);
       await prepareDatabase(database.db);
     } finally {
       await database.close();
@@ -102,7 +117,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const worker = supervise(startChild('worker', process.execPath, nodeArgs('worker/main.ts', options.nodeFlags), { env, quiet: options.quiet }));
     const api = supervise(startChild('api', process.execPath, nodeArgs('api/server.ts', options.nodeFlags), { env, quiet: options.quiet }));
     const apiUrl = `http://127.0.0.1:${options.apiPort}`;
-    await waitFor('the API', async () => (await fetch(`${apiUrl}/readyz`).catch(() => null))?.ok === true, 120_000);
+    await waitWhileStarting('the API', async () => (await fetch(`${apiUrl}/readyz`).catch(() => null))?.ok === true, 120_000);
+    started = true;
     return {
       apiUrl,
       temporalAddress,
@@ -137,7 +153,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           { quiet: true },
         ),
       );
-      await waitFor('the Temporal dev server', () => isPortOpen(port));
+      await waitWhileStarting('the Temporal dev server', () => isPortOpen(port));
       return `127.0.0.1:${port}`;
     }
     // No CLI could be built: the SDK downloads one (needs internet).
@@ -154,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (await isPortOpen(port)) throw new Error(`port ${port} is busy; set POSTGRES_PORT or DATABASE_URL`);
     const args = [...nodeArgs('db/embedded-postgres.ts'), dataDir, String(port), ...(options.throwawayDatabase ? ['--throwaway'] : [])];
     const child = supervise(startChild('postgres', process.execPath, args, { quiet: true }));
-    await waitFor('the embedded PostgreSQL', async () => {
+    await waitWhileStarting('the embedded PostgreSQL', async () => {
       if (child.process.exitCode !== null) throw new Error(`embedded PostgreSQL exited:\n${child.recentErrors()}`);
       return isPortOpen(port);
     });
