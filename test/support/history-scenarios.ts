@@ -11,6 +11,9 @@ import {
   calendarChangedSignal,
   decideUpdate,
   deliverMaterialsUpdate,
+  designateAgencyUpdate,
+  recordAgencyActivityUpdate,
+  solveAgencyProblemUpdate,
   escalateUpdate,
   handOutUpdate,
   issueIntakeNoticeUpdate,
@@ -243,6 +246,38 @@ export const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCas
     await opened.handle.executeUpdate(handOutUpdate, {
       args: [{ stage: 'engineering-permit', recipient: { name: '经办人' }, channel: 'post', actor: WINDOW }],
     });
+    return opened;
+  },
+
+  /**
+   * 代办: the case designated a key project and reassigned, a joint meeting, a problem raised and
+   * solved a day later, stage 1 approved and handed out, a follow-up, then the case withdrawn.
+   */
+  async 'agency'(t) {
+    const opened = await t.openCase({ projectType: 'social-small' });
+    const agent = { sub: COORDINATOR.sub, name: COORDINATOR.name };
+    await opened.handle.executeUpdate(designateAgencyUpdate, { args: [{ category: 'key', agent, actor: COORDINATOR }] });
+    await opened.handle.executeUpdate(designateAgencyUpdate, {
+      args: [{ category: 'investment', agent: { sub: 'coordinator-2', name: '代办员' }, actor: COORDINATOR }],
+    });
+    await opened.handle.executeUpdate(recordAgencyActivityUpdate, {
+      args: [{ kind: 'joint_meeting', summary: '联审会', atMs: null, attendees: ['drc', 'nrp'], actor: COORDINATOR }],
+    });
+    const problem = await opened.handle.executeUpdate(recordAgencyActivityUpdate, {
+      args: [{ kind: 'problem', summary: '用电接入', atMs: null, attendees: [], actor: COORDINATOR }],
+    });
+    await t.env.sleep('1 day');
+    await opened.handle.executeUpdate(solveAgencyProblemUpdate, {
+      args: [{ activityId: problem.activityId!, resolution: '已协调', actor: COORDINATOR }],
+    });
+    await approveCurrentStage(opened);
+    await opened.handle.executeUpdate(handOutUpdate, {
+      args: [{ stage: 'land-use-planning', recipient: { name: '经办人' }, channel: 'electronic', actor: WINDOW }],
+    });
+    await opened.handle.executeUpdate(recordAgencyActivityUpdate, {
+      args: [{ kind: 'follow_up', summary: '回访', atMs: null, attendees: [], actor: COORDINATOR }],
+    });
+    await opened.handle.executeUpdate(withdrawUpdate, { args: [{ reason: '项目调整', actor: WINDOW }] });
     return opened;
   },
 };

@@ -38,6 +38,7 @@ beforeAll(() =>
 describe('replaying recorded case-workflow histories', () => {
   it('has the recorded histories', () => {
     expect(histories).toEqual([
+      'agency.json',
       'deemed-consent.json',
       'happy-path-social-small.json',
       'ladder-escalations.json',
