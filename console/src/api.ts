@@ -8,6 +8,8 @@ import type { AuditEventView, CaseSummaryView, CaseView, CertificateView, Escala
 import type { CatalogView } from '../../api/routes/catalog/schemas.js';
 import type { IntakeNoticeView, MissingMaterialView } from '../../api/routes/intake/schemas.js';
 import type { BoardView, StatsView } from '../../api/routes/supervision/schemas.js';
+import type { ActivityView, AgencyProjectView } from '../../api/routes/agency/schemas.js';
+import type { BulletinView } from '../../api/routes/bulletin/schemas.js';
 import { getToken } from './auth.js';
 
 export type { AuditEventView, CaseSummaryView, CaseView, CertificateView, EscalationView, StageView, TaskView };
@@ -19,6 +21,10 @@ export type MissingMaterial = Static<typeof MissingMaterialView>;
 export type BoardEntry = Static<typeof BoardView>['items'][number];
 export type Stats = Static<typeof StatsView>;
 export type Figures = Stats['tasks'];
+export type AgencyActivity = Static<typeof ActivityView>;
+export type AgencyProject = Static<typeof AgencyProjectView>;
+export type Bulletin = BulletinView;
+export type BulletinRow = Bulletin['departments'][number];
 export interface List<T> {
   items: T[];
   nextCursor: string | null;
@@ -57,9 +63,10 @@ function newIdempotencyKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+/** One request with the bearer token; a refusal becomes an ApiError (and a 401 tells the listeners). */
+async function send(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, accept: string): Promise<Response> {
   const token = getToken();
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   // one key per action: a retry of the same click cannot act twice (SPEC §4 Idempotency-Key)
@@ -70,20 +77,36 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?
   } catch (error) {
     throw new ApiError(0, 'NETWORK', error instanceof Error ? error.message : String(error), null);
   }
-  const text = await response.text();
+  if (response.ok) return response;
   let json: unknown = null;
   try {
+    const text = await response.text();
     json = text ? JSON.parse(text) : null;
   } catch {
     json = null;
   }
-  if (!response.ok) {
-    const error = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
-    const apiError = new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, error?.details);
-    if (response.status === 401) unauthenticated.forEach((listener) => listener(apiError));
-    throw apiError;
+  const error = (json as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+  const apiError = new ApiError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, error?.details);
+  if (response.status === 401) unauthenticated.forEach((listener) => listener(apiError));
+  throw apiError;
+}
+
+export async function api<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+  const response = await send(method, path, body, 'application/json');
+  const text = await response.text();
+  try {
+    return (text ? JSON.parse(text) : null) as T;
+  } catch {
+    return null as T;
   }
-  return json as T;
+}
+
+/**
+ * A file the API answers (e.g. the bulletin's CSV) as a Blob: fetched with the bearer token, so
+ * the download link made from it is a `blob:` URL that carries no token.
+ */
+export async function apiFile(path: string, accept: string): Promise<Blob> {
+  return (await send('GET', path, undefined, accept)).blob();
 }
 
 /** A query string from the set fields. */

@@ -97,6 +97,21 @@ const LABELS = {
     auto: ['系统自动', 'Automatic'],
     coordinator: ['协调员', 'Coordinator'],
   },
+  agencyCategory: {
+    industrial: ['工业项目', 'Industrial project'],
+    key: ['重点项目', 'Key project'],
+    investment: ['招商引资项目', 'Investment-promotion project'],
+  },
+  activityKind: {
+    site_coordination: ['现场协调', 'Site coordination'],
+    joint_meeting: ['联席会议', 'Joint meeting'],
+    follow_up: ['回访', 'Follow-up visit'],
+    problem: ['问题', 'Problem'],
+  },
+  problemStatus: {
+    open: ['待解决', 'Open'],
+    solved: ['已解决', 'Solved'],
+  },
 } satisfies Record<string, Names>;
 
 export type LabelKind = keyof typeof LABELS;

@@ -4,6 +4,8 @@ import { createRoot } from 'react-dom/client';
 import { forgetCatalog, getConsoleConfig, onUnauthenticated, type ConsoleConfig } from './api.js';
 import { can, clearToken, getIdentity, homeOf, type Identity } from './auth.js';
 import { LangContext, storedLang, storeLang, useLabel, useTr, type Lang } from './i18n.js';
+import { KeyProjectsPage } from './pages/agency.js';
+import { BulletinPage } from './pages/bulletin.js';
 import { CasePage } from './pages/case.js';
 import { CasesPage } from './pages/cases.js';
 import { CounterPage } from './pages/counter.js';
@@ -80,7 +82,9 @@ function Header({ identity, lang, setLang, signOut }: { identity: Identity | nul
   if (role && can.supervise(role)) {
     links.push(['/board', tr('监察看板', 'Board')]);
     links.push(['/escalations', tr('督办', 'Escalations')]);
+    links.push(['/agency', tr('重点项目', 'Key projects')]);
     links.push(['/stats', tr('统计', 'Statistics')]);
+    links.push(['/bulletin', tr('月通报', 'Monthly bulletin')]);
   }
   if (role) links.push(['/cases', tr('案件查询', 'Find cases')]);
   const current = useHashPath();
@@ -146,6 +150,10 @@ function Page({ path, identity, config }: { path: string; identity: Identity; co
       return can.supervise(role) ? <EscalationsPage /> : forbidden;
     case 'stats':
       return can.supervise(role) ? <StatsPage /> : forbidden;
+    case 'agency':
+      return can.supervise(role) ? <KeyProjectsPage /> : forbidden;
+    case 'bulletin':
+      return can.supervise(role) ? <BulletinPage /> : forbidden;
     default:
       return <p>{tr('页面不存在。', 'No such page.')}</p>;
   }

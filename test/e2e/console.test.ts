@@ -4,6 +4,7 @@
  * serving the console, on ports and a DATA_DIR of this file's own. Sign-in is the local stack's
  * one-click demo identities. Screenshots go to test-output/console/.
  */
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { WorkingCalendar } from '../../domain/calendar.js';
@@ -327,6 +328,170 @@ describe('the console in Chromium', () => {
     expect((view.json.escalations as { origin: string; status: string }[]).filter((e) => e.origin === 'coordinator')).toEqual([
       expect.objectContaining({ status: 'resolved' }),
     ]);
+  }, 180_000);
+
+  it('lets a coordinator follow a key project as its agent and publish the month’s bulletin as a table, a chart and a CSV', async () => {
+    const projectName = `代办测试项目 ${Date.now().toString().slice(-6)}`;
+    const opened = await http('POST', '/v1/cases', tokens.window!, caseBody({ projectName }));
+    expect(opened.status).toBe(201);
+    const caseId = opened.json.caseId as string;
+    const departments = SEED_CATALOG.departments;
+    const [first, second] = [departments.find((d) => d.code === 'nrp')!, departments.find((d) => d.code === 'eco')!];
+    const yesterday = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(Date.now() - 86_400_000);
+
+    const { page, errors, context } = await newPage(browser);
+    keepFailure(page, 'agency');
+    await signIn(page, 'coordinator');
+    await page.goto(`${base}/console/#/cases/${caseId}`);
+    const panel = page.locator('section.agency-panel');
+    await panel.getByText('本案件尚未列为代办项目。').waitFor();
+
+    // designate: a key project, the signed-in coordinator its agent by default
+    expect(await panel.getByLabel('代办员账号（sub）').inputValue()).toBe('coordinator-1');
+    await panel.getByLabel('项目类别').selectOption('key');
+    await panel.getByRole('button', { name: '指定代办' }).click();
+    await panel.getByText('(coordinator-1)').waitFor();
+    const log = panel.locator('ul.activities');
+
+    // a joint meeting with two departments
+    await panel.getByLabel('活动类型').selectOption('joint_meeting');
+    await panel.getByLabel('情况摘要').fill('召开联席会议，协调规划与环评并联推进。');
+    await panel.getByLabel(first.name.zh).check();
+    await panel.getByLabel(second.name.zh).check();
+    await panel.getByRole('button', { name: '登记', exact: true }).click();
+    const meeting = log.locator('li', { hasText: '召开联席会议' });
+    await meeting.getByText(`参加部门: ${first.name.zh}、${second.name.zh}`).waitFor();
+    await meeting.getByText('联席会议', { exact: true }).waitFor();
+
+    // a problem, open until solved
+    await panel.getByLabel('活动类型').selectOption('problem');
+    await panel.getByLabel('问题描述').fill('地块红线与规划条件不一致。');
+    await panel.getByRole('button', { name: '登记', exact: true }).click();
+    const problem = log.locator('li', { hasText: '地块红线与规划条件不一致。' });
+    await problem.getByText('待解决').waitFor();
+    await panel.getByText('共 1 个，待解决 1 个').waitFor();
+    await expectAccessible(page, 'the agency panel');
+    await screenshot(page, '13-agency-panel');
+    await problem.getByLabel('解决情况').fill('规划局出具修正后的规划条件。');
+    await problem.getByRole('button', { name: '标记已解决' }).click();
+    await problem.getByText('已解决').waitFor();
+    await problem.getByText(/解决: 规划局出具修正后的规划条件。/).waitFor();
+    await panel.getByText('共 1 个，待解决 0 个').waitFor();
+
+    // a follow-up visit, back-dated to yesterday afternoon (the approval zone's wall clock)
+    await panel.getByLabel('活动类型').selectOption('follow_up');
+    await panel.getByLabel('情况摘要').fill('回访建设单位，了解开工准备。');
+    await panel.getByLabel('时间（可选，默认现在）').fill(`${yesterday}T15:00`);
+    await panel.getByRole('button', { name: '登记', exact: true }).click();
+    await log.locator('li', { hasText: '回访建设单位' }).getByText(`${yesterday} 15:00`).waitFor();
+    expect(await log.locator('li').count()).toBe(3);
+
+    const activities = await http('GET', `/v1/cases/${caseId}/agency/activities`, tokens.coordinator!);
+    expect(activities.json.items.map((a: { kind: string }) => a.kind)).toEqual(['problem', 'joint_meeting', 'follow_up']);
+    expect(activities.json.items.find((a: { kind: string }) => a.kind === 'joint_meeting').attendees).toEqual([first.code, second.code]);
+    expect(Date.parse(activities.json.items.find((a: { kind: string }) => a.kind === 'follow_up').at)).toBe(Date.parse(`${yesterday}T15:00:00+08:00`));
+
+    // my projects: the case with no open problem left
+    const nav = page.getByRole('navigation', { name: '主导航' });
+    await nav.getByRole('link', { name: '重点项目' }).click();
+    expect(await page.getByRole('radio', { name: '我代办的项目' }).isChecked()).toBe(true);
+    const row = page.locator('table.agency tr', { hasText: projectName });
+    await row.getByRole('link', { name: projectName }).waitFor();
+    expect((await row.locator('td').allTextContents()).map((t) => t.trim())).toEqual([
+      expect.stringMatching(/^(绿灯|黄灯|红灯)/),
+      expect.stringContaining(projectName),
+      '重点项目',
+      expect.stringContaining('协调员'),
+      '立项用地规划许可',
+      '0',
+      expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/),
+    ]);
+    await page.getByLabel('类别').selectOption('industrial');
+    await page.getByText('您还没有代办的项目').waitFor();
+    await page.getByLabel('类别').selectOption('');
+    await row.waitFor();
+    await expectAccessible(page, 'the key projects');
+    await screenshot(page, '14-key-projects');
+    const mine = await http('GET', '/v1/agency?agent=me', tokens.coordinator!);
+    expect(mine.json.items.find((p: { caseId: string }) => p.caseId === caseId)).toMatchObject({ category: 'key', openProblems: 0 });
+
+    // a decision this month, so the bulletin has figures to carry: the DRC approves its task
+    const drcTask = (opened.json.stages[0].tasks as { taskId: string; department: string; status: string }[]).find(
+      (t) => t.department === 'drc' && t.status === 'pending',
+    )!;
+    const decided = await http('POST', `/v1/cases/${caseId}/tasks/${drcTask.taskId}/decision`, tokens['reviewer:drc']!, { decision: 'approve' });
+    expect(decided.status).toBe(200);
+
+    // the bulletin: this month by default, no later month offered
+    const month = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(Date.now()).slice(0, 7);
+    await nav.getByRole('link', { name: '月通报' }).click();
+    const picker = page.getByLabel('月份');
+    expect(await picker.inputValue()).toBe(month);
+    const offered = (await picker.locator('option').allTextContents()).map((m) => m.trim());
+    expect(offered[0]).toBe(month);
+    expect(offered.every((m) => m <= month)).toBe(true);
+    const table = page.locator('table.bulletin');
+    await table.getByRole('rowheader', { name: '全市' }).waitFor();
+    const bulletin = await http('GET', `/v1/stats/bulletin?month=${month}`, tokens.coordinator!);
+    expect(bulletin.json.city.tasksDecided).toBeGreaterThanOrEqual(1);
+    expect(await table.locator('tbody tr').count()).toBe(departments.length);
+    const shown = (await table.locator('tbody tr th').allTextContents()).map((t) => t.trim());
+    const nameOf = (code: string) => departments.find((d) => d.code === code)!.name.zh;
+    expect(shown).toEqual(bulletin.json.departments.map((d: { department: string }) => nameOf(d.department)));
+    const cityCells = (await table.locator('tfoot tr td').allTextContents()).map((t) => t.trim());
+    expect(cityCells.slice(1, 3)).toEqual([String(bulletin.json.city.tasksDecided), String(bulletin.json.city.onTime)]);
+    expect(await page.locator('canvas').count()).toBe(1);
+    await expectAccessible(page, 'the bulletin');
+    await screenshot(page, '15-bulletin');
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Monthly bulletin' }).waitFor();
+    await table.getByRole('rowheader', { name: 'City' }).waitFor();
+    await screenshot(page, '16-bulletin-en');
+    await page.getByRole('button', { name: '中文' }).click();
+
+    // the CSV: fetched with the token, saved through a blob: link
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: '下载 CSV' }).click();
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe(`bulletin-${month}.csv`);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const saveLink = page.getByRole('link', { name: `保存 bulletin-${month}.csv` });
+    expect(await saveLink.getAttribute('href')).toMatch(/^blob:/);
+    const answer = await http('GET', `/v1/stats/bulletin?month=${month}`, tokens.coordinator!);
+    const [header, ...lines] = csv.split('\r\n').filter((line) => line !== '');
+    const columns = header!.split(',');
+    expect(columns).toEqual(['department', 'tasksDecided', 'onTime', 'onTimeRate', 'overdueAtMonthEnd', 'escalations1', 'escalations2', 'escalations3', 'avgUsedWorkingDays', 'avgCommittedWorkingDays', 'rank']);
+    const parsed = lines.map((line) => Object.fromEntries(line.split(',').map((field, i) => [columns[i]!, i === 0 ? field : field === '' ? null : Number(field)])));
+    type Figures = { tasksDecided: number; onTime: number; onTimeRate: number | null; overdueAtMonthEnd: number; escalationsOpened: Record<string, number>; avgUsedWorkingDays: number | null; avgCommittedWorkingDays: number | null };
+    const expected = (department: string, f: Figures, rank: number | null) => ({
+      department,
+      tasksDecided: f.tasksDecided,
+      onTime: f.onTime,
+      onTimeRate: f.onTimeRate,
+      overdueAtMonthEnd: f.overdueAtMonthEnd,
+      escalations1: f.escalationsOpened['1'],
+      escalations2: f.escalationsOpened['2'],
+      escalations3: f.escalationsOpened['3'],
+      avgUsedWorkingDays: f.avgUsedWorkingDays,
+      avgCommittedWorkingDays: f.avgCommittedWorkingDays,
+      rank,
+    });
+    expect(parsed).toEqual([
+      ...answer.json.departments.map((d: Figures & { department: string; rank: number }) => expected(d.department, d, d.rank)),
+      expected('city', answer.json.city, null),
+    ]);
+
+    // the statistics page carries the agency figures
+    await nav.getByRole('link', { name: '统计' }).click();
+    const cards = page.locator('section.cards', { has: page.getByRole('heading', { name: '代办服务' }) });
+    await cards.getByText('解决问题').waitFor();
+    const stats = await http('GET', `/v1/stats?from=${month.slice(0, 4)}-01-01&to=${new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(Date.now())}`, tokens.coordinator!);
+    expect(stats.json.agency.problemsSolved).toBeGreaterThanOrEqual(1);
+    expect(await cards.locator('.card-value').allTextContents()).toEqual(
+      ['projects', 'itemsHandled', 'itemsCompleted', 'problemsSolved', 'followUps'].map((key) => String(stats.json.agency[key])),
+    );
+    expect(errors).toEqual([]);
+    await context.close();
   }, 180_000);
 
   it('explains a refused token and keeps each role to its own pages', async () => {

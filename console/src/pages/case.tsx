@@ -2,7 +2,8 @@
  * The case page, for every role: the four stages as a timeline; each task a bar from its start to
  * its deadline with its pauses (补正) and the decision point, the deadline's derivation on hover or
  * focus; results and certificates; escalations; the audit trail with its hash chain verified by
- * the server. The actions shown are the ones the signed-in role may take.
+ * the server; for coordinators and administrators, the agency panel (代办). The actions shown
+ * are the ones the signed-in role may take.
  */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import {
@@ -33,11 +34,13 @@ import {
   Loading,
   MissingNotice,
   stageChecklist,
+  useAction,
   useDepartmentName,
   useLoad,
   useStageName,
   type ChecklistState,
 } from '../ui.js';
+import { AgencyPanel } from './agency.js';
 import { Receipt } from './counter.js';
 
 interface CaseData {
@@ -168,6 +171,7 @@ function CaseDetail({ data, identity, config, reload, refreshing }: { data: Case
 
       <Certificates view={view} />
       <Escalations view={view} identity={identity} catalog={catalog} reload={reload} />
+      {can.supervise(role) ? <AgencyPanel view={view} catalog={catalog} identity={identity} reload={reload} /> : null}
       <AuditTrail events={events} verification={data.verification} />
     </article>
   );
@@ -428,26 +432,6 @@ function Derivation({ task, pauses }: { task: TaskView; pauses: Pause[] }) {
 }
 
 // ---------------------------------------------------------------- the window's work on a case
-
-function useAction(onDone: () => void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
-  const run = async (work: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-      setDone(true);
-      onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { busy, error, done, run, setError };
-}
 
 function SupplementNotice({ view, stage, catalog, canAnswer, onDone }: { view: CaseView; stage: StageView; catalog: Catalog; canAnswer: boolean; onDone(): void }) {
   const tr = useTr();

@@ -1,7 +1,8 @@
 /**
  * Statistics (GET /v1/stats) as charts (Chart.js, bundled): on-time rate by department; average
  * committed, used and statutory working days by department; the applicant's trips. Each chart has
- * its figures beside it as a table, for screen readers and for copying.
+ * its figures beside it as a table, for screen readers and for copying. The coordinators' agency
+ * work (代办) over the same period shows as figures.
  */
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartConfiguration } from 'chart.js';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
@@ -11,7 +12,7 @@ import { ErrorNote, Loading, useDepartmentName, useLoad } from '../ui.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
-function BarChart({ config, label }: { config: ChartConfiguration<'bar'>; label: string }) {
+export function BarChart({ config, label }: { config: ChartConfiguration<'bar'>; label: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   // the configuration is plain data: redraw only when it changes, not on every render
   const key = JSON.stringify(config);
@@ -110,6 +111,16 @@ export function StatsPage() {
             <Card label={tr('实际用时压缩', 'Actual compression')} value={formatPercent(s.tasks.actualCompression, lang)} />
             <Card label={tr('当前超期事项', 'Overdue now')} value={String(s.tasks.overdueOpen)} />
             <Card label={tr('一次办结占比（≤1 次跑动）', 'Within one trip')} value={formatPercent(s.trips.withinOneShare, lang)} />
+          </section>
+          <section className="cards" aria-labelledby="agency-figures">
+            <h2 id="agency-figures" className="cards-title">
+              {tr('代办服务', 'Agency service (代办)')}
+            </h2>
+            <Card label={tr('新列代办项目', 'Key projects designated')} value={String(s.agency.projects)} />
+            <Card label={tr('代办事项（起算）', 'Their items started')} value={String(s.agency.itemsHandled)} />
+            <Card label={tr('代办事项（办结）', 'Their items approved')} value={String(s.agency.itemsCompleted)} />
+            <Card label={tr('解决问题', 'Problems solved')} value={String(s.agency.problemsSolved)} />
+            <Card label={tr('回访', 'Follow-up visits')} value={String(s.agency.followUps)} />
           </section>
           <div className="charts">
             <section aria-labelledby="chart-ontime">
