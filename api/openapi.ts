@@ -2,8 +2,9 @@
  * The OpenAPI contract at `/docs/json` (UI at `/docs`), complete by construction:
  * - each route declares only its success response; the responses every route of its kind can give
  *   are added here when it is registered (so they are also serialized by their schema): 400, 429
- *   and 431 everywhere, 401/403 where a token is needed, 404 where the path names something,
- *   409/413/415 where a body is sent, 422 for commands on a case, 503 where a dependency is used;
+ *   and 431 everywhere, 401/403 where a token is needed, 404 where the path (or the body) names
+ *   something, 409/413/415 where a body is sent, 422 for opening a case and commands on one, 503
+ *   where a dependency is used;
  * - each operation lists the roles that may call it as `x-roles`, from the access policy
  *   (`[]`: anonymous), and its security (none for public routes);
  * - POST and PUT operations document the `Idempotency-Key` header, every response `X-Request-Id`,
@@ -35,9 +36,12 @@ export function errorStatusesOf(route: Pick<RouteOptions, 'method' | 'url' | 'sc
   const roles = rolesOf(method, route.url);
   const statuses = new Set([400, 429, 431]);
   if (roles !== 'public') [401, 403].forEach((s) => statuses.add(s));
-  if (route.url.includes(':')) statuses.add(404);
+  // a body may name a case too (an intake notice for a later stage)
+  const bodyNamesCase = JSON.stringify(route.schema?.body ?? {}).includes('"caseId"');
+  if (route.url.includes(':') || bodyNamesCase) statuses.add(404);
   if (route.schema?.body) [409, 413, 415].forEach((s) => statuses.add(s));
-  if (method === 'POST' && route.url.startsWith('/v1/cases/:caseId/')) statuses.add(422);
+  // opening a case (MATERIALS_INCOMPLETE) and every command on one (budget, materials)
+  if (method === 'POST' && (route.url === '/v1/cases' || route.url.startsWith('/v1/cases/:caseId/') || bodyNamesCase)) statuses.add(422);
   if (route.url.startsWith('/v1/') || route.url === '/readyz') statuses.add(503);
   return [...statuses].sort((a, b) => a - b);
 }

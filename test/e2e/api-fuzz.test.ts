@@ -52,8 +52,10 @@ describe('the OpenAPI contract under fuzzing', () => {
       `Authorization: Bearer ${stack.tokens().admin}`,
       '--max-time',
       String(FUZZ_SECONDS),
+      // one worker: Hypothesis's lambda-description cache is not thread-safe (it once failed a run
+      // with "AST constructor recursion depth mismatch", an error of the tool, not of the API)
       '--workers',
-      '2',
+      '1',
       '--phases',
       'examples,coverage,fuzzing',
       '--suppress-health-check',
