@@ -69,15 +69,42 @@ export interface IdempotencyStore {
   stop(): Promise<void>;
 }
 
+type ClaimUpdate = Partial<typeof idempotencyKeys.$inferInsert>;
+
 export function createIdempotencyStore(db: Database, log: (error: unknown) => void = () => {}): IdempotencyStore {
   const instanceId = randomUUID();
   let timer: NodeJS.Timeout | undefined;
+  /**
+   * Claims of this process whose last write failed (the database was unreachable when the answer
+   * was recorded or the claim released): written again with every heartbeat until they land, so
+   * a claim never stays "in use" by a live process that has finished with it.
+   */
+  const unsettled = new Map<string, { subject: string; key: string; update: ClaimUpdate }>();
+
+  const whereClaim = (subject: string, key: string) => and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
+
+  /** Records an answer or releases a claim; if the database refuses, keeps it for the heartbeat (false). */
+  async function settle(subject: string, key: string, update: ClaimUpdate): Promise<boolean> {
+    const id = `${subject}\n${key}`;
+    try {
+      await db.update(idempotencyKeys).set(update).where(whereClaim(subject, key));
+      unsettled.delete(id);
+      return true;
+    } catch (error) {
+      unsettled.set(id, { subject, key, update });
+      log(error);
+      return false;
+    }
+  }
 
   async function heartbeat(): Promise<void> {
     await db
       .insert(apiInstances)
       .values({ instanceId })
       .onConflictDoUpdate({ target: apiInstances.instanceId, set: { heartbeatAt: sql`now()` } });
+    for (const { subject, key, update } of [...unsettled.values()]) {
+      if (!(await settle(subject, key, update))) break;
+    }
   }
 
   async function run(
@@ -96,7 +123,7 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
     const requestHash = createHash('sha256')
       .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
-    const where = and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
+    const where = whereClaim(subject, key);
 
     let resourceId: string | null = named;
     const claimed = await db
@@ -151,14 +178,16 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
     } catch (error) {
       if (error instanceof AppError && error.statusCode < 500 && !PASSING_REFUSALS.has(error.code)) {
         const body = { error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } };
-        await db.update(idempotencyKeys).set({ statusCode: error.statusCode, response: body }).where(where);
+        await settle(subject, key, { statusCode: error.statusCode, response: body });
       } else {
         // Released, not forgotten: a retry takes the claim over at once and keeps its resource ID.
-        await db.update(idempotencyKeys).set({ owner: null, createdAt: new Date(0) }).where(where);
+        await settle(subject, key, { owner: null, createdAt: new Date(0) });
       }
       throw error;
     }
-    await db.update(idempotencyKeys).set({ statusCode: result.statusCode, response: result.body }).where(where);
+    // The action took effect: answer it even if its record must wait for the database (a retry
+    // meanwhile is told the key is in use, then gets this answer once it is written).
+    await settle(subject, key, { statusCode: result.statusCode, response: result.body });
     return reply.code(result.statusCode).send(result.body);
   }
 
