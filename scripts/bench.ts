@@ -1,48 +1,65 @@
 /**
- * ./scripts/bench: measures the system against Temporal itself, on a stack of its own (the
- * Temporal dev server, embedded PostgreSQL with durable commits, the worker and the API as
- * processes), and prints figures and ratios; it asserts nothing. Results also go to
- * bench-results/<time>.json.
+ * ./scripts/bench: measures the system against Temporal itself and prints figures and ratios; it
+ * asserts nothing. Results also go to bench-results/<time>.json.
+ *
+ * The dev-server topology runs on a stack of its own (the Temporal dev server, embedded
+ * PostgreSQL with durable commits, the worker and the API as processes). With --cluster the same
+ * measures run on ./scripts/cluster's topology too (four Temporal services on PostgreSQL, two
+ * workers, two APIs behind a round-robin client; started when it is not running, left running)
+ * and both are printed side by side, with K live cases on the cluster.
  *
  *   ./scripts/bench --quick                 the ratios, in a few minutes
  *   ./scripts/bench                         the ratios with more samples, and 1,000 live cases
  *   ./scripts/bench --scale 10000           read routes and worker memory with 10,000 live cases
  *   ./scripts/bench --seed-read-model 100000  read routes on 100,000 cases written into PostgreSQL
- *   --concurrency 8 (default)
+ *   ./scripts/bench --cluster [--cluster-cases 100000]   both topologies side by side
+ *   ./scripts/bench --cluster --dev-from bench-results/<file>.json   the dev-server side from an earlier run's results
+ *   --concurrency 8 (default); --scale-concurrency 16 (default: twice --concurrency) opens the live cases
  */
 import { Client, Connection } from '@temporalio/client';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { loadLocalStackConfig } from '../config.js';
-import { createApiClient } from './benchmark/api-client.js';
+import { embeddedDatabaseUrl, removeDataDirectory } from '../db/embedded-postgres.js';
+import { BENCH_DEPARTMENTS, createApiClient, createBalancedApiClient, type ApiClient } from './benchmark/api-client.js';
 import { createCpuMeter } from './benchmark/cpu.js';
 import { cpuMeter } from './benchmark/measure.js';
+import { printReport, printSideBySide, type BenchReport } from './benchmark/report.js';
+import { measureScale, measureSeededReadModel, type ScaleTarget } from './benchmark/scale.js';
 import { describeSettings, workerSettingsEnv } from './benchmark/settings.js';
-import { printReport, type BenchReport } from './benchmark/report.js';
-import { measureScale, measureSeededReadModel } from './benchmark/scale.js';
 import { measureWritePath } from './benchmark/write-path.js';
 import { measureYardsticks } from './benchmark/yardsticks.js';
-import { findFreePort, nodeArgs, startChild, stopChild, waitFor } from './lib/processes.js';
+import { clusterLayout, readClusterState } from './lib/cluster.js';
+import { openClusterTopology } from './lib/drills/topology.js';
 import { startLocalStack } from './lib/local-stack.js';
+import { findFreePort, nodeArgs, startChild, stopChild, waitFor } from './lib/processes.js';
 
+const USAGE =
+  'usage: ./scripts/bench [--quick] [--scale K] [--seed-read-model N] [--concurrency C] [--scale-concurrency C] [--skip-ratios] [--cluster [--cluster-cases K] [--dev-from RESULTS.json]]';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     scale: { type: 'string' },
     'seed-read-model': { type: 'string' },
     concurrency: { type: 'string', default: '8' },
+    'scale-concurrency': { type: 'string' },
     'skip-ratios': { type: 'boolean', default: false },
+    cluster: { type: 'boolean', default: false },
+    'cluster-cases': { type: 'string', default: '100000' },
+    'dev-from': { type: 'string' },
   },
 });
 const concurrency = Number(args.concurrency);
+const scaleConcurrency = args['scale-concurrency'] !== undefined ? Number(args['scale-concurrency']) : concurrency * 2;
 const quick = args.quick ?? false;
 const scale = args.scale !== undefined ? Number(args.scale) : quick ? 0 : 1000;
 const seeded = args['seed-read-model'] !== undefined ? Number(args['seed-read-model']) : 0;
-if (![concurrency, scale, seeded].every((n) => Number.isInteger(n) && n >= 0) || concurrency < 1) {
-  console.error('usage: ./scripts/bench [--quick] [--scale K] [--seed-read-model N] [--concurrency C] [--skip-ratios]');
+const clusterCases = Number(args['cluster-cases']);
+if (![concurrency, scaleConcurrency, scale, seeded, clusterCases].every((n) => Number.isInteger(n) && n >= 0) || concurrency < 1 || scaleConcurrency < 1) {
+  console.error(USAGE);
   process.exit(2);
 }
 
@@ -51,124 +68,242 @@ function progress(label: string): (done: number) => void {
   return (done) => {
     const line = `  ${label}: ${done}`;
     if (process.stderr.isTTY) process.stderr.write(`\r${line}\x1b[K`);
-    else if (done % 100 === 0) process.stderr.write(`${line}\n`);
+    else if (done % (done >= 10_000 ? 5_000 : 100) === 0) process.stderr.write(`${line}\n`);
     lastLine = line;
   };
 }
+const began = Date.now();
 function phase(message: string): void {
   if (process.stderr.isTTY && lastLine) process.stderr.write('\n');
   lastLine = '';
-  process.stderr.write(`[bench] ${message}\n`);
+  process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(5)} s] ${message}\n`);
+}
+
+/** What a Ctrl-C must stop before the process exits (the dev-server stack's children, the bare worker). */
+const cleanups = new Set<() => Promise<void>>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    phase(`${signal}: stopping what the benchmark started`);
+    void Promise.allSettled([...cleanups].map((cleanup) => cleanup())).then(() => process.exit(130));
+  });
 }
 
 const local = loadLocalStackConfig();
-const dataDir = mkdtempSync(path.join(tmpdir(), 'approval-bench-'));
-const ports = { api: await findFreePort(), temporal: await findFreePort(), postgres: await findFreePort(), workerMetrics: await findFreePort() };
-phase(`starting a stack of its own in ${dataDir}`);
-const stack = await startLocalStack({
-  dataDir,
-  apiPort: ports.api,
-  temporalPort: ports.temporal,
-  postgresPort: ports.postgres,
-  temporalCli: local.temporalCli,
-  env: {
-    ...workerSettingsEnv(ports.workerMetrics),
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '1000000',
-  },
-  // BENCH_PROFILE=<dir>: the worker and the API write CPU profiles there when they stop
-  nodeFlags: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [],
-  quiet: true,
-  onExit: (child, code) => {
-    console.error(`${child.name} exited (${code}) during the benchmark\n${child.recentErrors()}`);
-    process.exit(1);
-  },
-});
-const bareQueue = 'bench-bare';
-const bareWorker = startChild('bare-worker', process.execPath, [...nodeArgs('scripts/benchmark/bare-worker.ts'), stack.temporalAddress, bareQueue, stack.databaseUrl], { quiet: true });
-const connection = await Connection.connect({ address: stack.temporalAddress });
-cpuMeter.current = createCpuMeter({
-  api: stack.api.process.pid,
-  worker: stack.worker.process.pid,
-  temporal: stack.children.find((c) => c.name === 'temporal')?.process.pid,
-  postgres: stack.children.find((c) => c.name === 'postgres')?.process.pid,
-  bareWorker: bareWorker.process.pid,
-  bench: process.pid,
-});
-const client = new Client({ connection });
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+const BARE_QUEUE = 'bench-bare';
 
-const report: BenchReport = {
-  startedAt: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-  settings: describeSettings({ concurrency, databaseUrl: stack.databaseUrl, embedded: true }),
-};
-
-let failed = false;
-try {
-  await waitFor('the bare worker', async () => (await client.workflowService.describeTaskQueue({
-    namespace: 'default',
-    taskQueue: { name: bareQueue },
-    taskQueueType: 1,
-  })).pollers.length > 0, 60_000);
-
-  if (!args['skip-ratios']) {
-    const n = quick ? 200 : 600;
-    phase(`yardsticks: bare Temporal, ${n} operations each at concurrency ${concurrency}`);
-    report.yardsticks = await measureYardsticks(client, bareQueue, { n, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
-    phase(`the API's write path: ${n} openings and decisions, whole gov-building cases`);
-    const api = await createApiClient(stack.apiUrl, stack.secret, ['drc', 'nrp', 'housing', 'eco', 'cad', 'water', 'heritage', 'archives']);
-    const database = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
-    try {
-      report.writePath = await measureWritePath(
-        api,
-        {
-          n,
-          concurrency,
-          fullCases: quick ? 16 : 40,
-          workflowsYetToRun: async () => Number((await database`select count(*)::int as n from cases where not workflow_ran`)[0]?.n ?? 0),
-        },
-        progress,
-      );
-    } finally {
-      await database.end();
-    }
-  }
-  if (scale > 0) {
-    phase(`${scale} live cases with timers, then the read routes`);
-    report.scale = await measureScale(
-      stack,
-      client,
-      {
-        cases: scale,
-        concurrency,
-        workerMetricsUrl: `http://127.0.0.1:${ports.workerMetrics}/metrics`,
-        cacheLimit: report.settings.worker.maxCachedWorkflows,
-      },
-      progress,
-      phase,
-    );
-  }
-  if (seeded > 0) {
-    phase(`${seeded} cases written straight into PostgreSQL, then the read routes`);
-    report.seededReadModel = await measureSeededReadModel(stack, { cases: seeded }, progress, phase);
-  }
-} catch (error) {
-  failed = true;
-  throw error;
-} finally {
-  if (process.stderr.isTTY && lastLine) process.stderr.write('\n');
-  await connection.close();
-  await stopChild(bareWorker);
-  await stack.stop();
-  // a failed run keeps its data for a look (the embedded cluster restarts from it)
-  if (failed) console.error(`the benchmark failed; its data is in ${dataDir}`);
-  else rmSync(dataDir, { recursive: true, force: true });
+/** What both topologies measure once their processes run: yardsticks, the write path, live cases. */
+interface Topology {
+  temporalAddress: string;
+  databaseUrl: string;
+  /** where the bare worker keeps its rows (never our read model) */
+  bareDatabaseUrl: string;
+  api: ApiClient;
+  scaleTarget: Omit<ScaleTarget, 'api'>;
+  liveCases: number;
+  /** the processes whose CPU each measure reports, by name */
+  cpuProcesses: Record<string, number | undefined>;
 }
 
-report.finishedAt = new Date().toISOString();
-printReport(report);
-const resultsDir = path.resolve('bench-results');
-mkdirSync(resultsDir, { recursive: true });
-const file = path.join(resultsDir, `${report.startedAt.replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
+async function measureTopology(topology: Topology, report: BenchReport): Promise<void> {
+  const bareWorker = startChild('bare-worker', process.execPath, [...nodeArgs('scripts/benchmark/bare-worker.ts'), topology.temporalAddress, BARE_QUEUE, topology.bareDatabaseUrl], {
+    quiet: true,
+  });
+  const stopBareWorker = () => stopChild(bareWorker);
+  cleanups.add(stopBareWorker);
+  cpuMeter.current = createCpuMeter({ ...topology.cpuProcesses, bareWorker: bareWorker.process.pid, bench: process.pid });
+  const connection = await Connection.connect({ address: topology.temporalAddress });
+  const client = new Client({ connection });
+  try {
+    await waitFor(
+      'the bare worker',
+      async () => (await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: BARE_QUEUE }, taskQueueType: 1 })).pollers.length > 0,
+      60_000,
+    );
+    if (!args['skip-ratios']) {
+      const n = quick ? 200 : 600;
+      phase(`yardsticks: bare Temporal, ${n} operations each at concurrency ${concurrency}`);
+      report.yardsticks = await measureYardsticks(client, BARE_QUEUE, { n, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
+      phase(`the API's write path: ${n} openings and decisions, whole gov-building cases`);
+      const database = postgres(topology.databaseUrl, { max: 1, onnotice: () => {} });
+      try {
+        report.writePath = await measureWritePath(
+          topology.api,
+          {
+            n,
+            concurrency,
+            fullCases: quick ? 16 : 40,
+            workflowsYetToRun: async () => Number((await database`select count(*)::int as n from cases where not workflow_ran`)[0]?.n ?? 0),
+          },
+          progress,
+        );
+      } finally {
+        await database.end();
+      }
+    }
+    if (topology.liveCases > 0) {
+      phase(`${topology.liveCases} live cases with timers, opened through the API at concurrency ${scaleConcurrency}, then the read routes`);
+      report.scale = await measureScale(
+        { ...topology.scaleTarget, api: topology.api },
+        client,
+        { cases: topology.liveCases, concurrency: scaleConcurrency, cacheLimit: report.settings.worker.maxCachedWorkflows },
+        progress,
+        phase,
+      );
+    }
+  } finally {
+    if (process.stderr.isTTY && lastLine) process.stderr.write('\n');
+    await connection.close();
+    await stopBareWorker();
+    cleanups.delete(stopBareWorker);
+  }
+}
+
+async function runDevServer(liveCases: number): Promise<BenchReport> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'approval-bench-'));
+  const ports = { api: await findFreePort(), temporal: await findFreePort(), postgres: await findFreePort(), workerMetrics: await findFreePort() };
+  phase(`dev-server topology: a stack of its own in ${dataDir}`);
+  const stack = await startLocalStack({
+    dataDir,
+    apiPort: ports.api,
+    temporalPort: ports.temporal,
+    postgresPort: ports.postgres,
+    temporalCli: local.temporalCli,
+    env: { ...workerSettingsEnv(ports.workerMetrics), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' },
+    // BENCH_PROFILE=<dir>: the worker and the API write CPU profiles there when they stop
+    nodeFlags: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [],
+    quiet: true,
+    onExit: (child, code) => {
+      console.error(`${child.name} exited (${code}) during the benchmark\n${child.recentErrors()}`);
+      process.exit(1);
+    },
+  });
+  cleanups.add(stack.stop);
+  const temporalPid = stack.children.find((c) => c.name === 'temporal')?.process.pid;
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    topology: 'dev-server',
+    machine,
+    settings: describeSettings({ concurrency, databaseUrl: stack.databaseUrl, embedded: true }),
+  };
+  let failed = false;
+  try {
+    await measureTopology(
+      {
+        temporalAddress: stack.temporalAddress,
+        databaseUrl: stack.databaseUrl,
+        bareDatabaseUrl: stack.databaseUrl,
+        api: await createApiClient(stack.apiUrl, stack.secret, BENCH_DEPARTMENTS),
+        scaleTarget: {
+          databaseUrl: stack.databaseUrl,
+          workerPids: [stack.worker.process.pid!],
+          workerMetricsUrl: `http://127.0.0.1:${ports.workerMetrics}/metrics`,
+          historyPid: temporalPid ?? null,
+        },
+        liveCases,
+        cpuProcesses: {
+          api: stack.api.process.pid,
+          worker: stack.worker.process.pid,
+          temporal: temporalPid,
+          postgres: stack.children.find((c) => c.name === 'postgres')?.process.pid,
+        },
+      },
+      report,
+    );
+    if (seeded > 0) {
+      phase(`${seeded} cases written straight into PostgreSQL, then the read routes`);
+      report.seededReadModel = await measureSeededReadModel(stack, { cases: seeded }, progress, phase);
+    }
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    await stack.stop();
+    cleanups.delete(stack.stop);
+    // a failed run keeps its data for a look (the embedded cluster restarts from it)
+    if (failed) console.error(`the benchmark failed; its data is in ${dataDir}`);
+    else removeDataDirectory(dataDir);
+  }
+  report.finishedAt = new Date().toISOString();
+  return report;
+}
+
+async function runCluster(liveCases: number): Promise<BenchReport> {
+  phase(`cluster topology: ./scripts/cluster under ${path.resolve(local.dataDir, 'cluster')}`);
+  const cluster = await openClusterTopology({ dataDir: local.dataDir, log: phase });
+  const state = readClusterState(local.dataDir)!;
+  // the bare worker's rows go to a database of their own, made by the cluster's superuser
+  const superuserUrl = embeddedDatabaseUrl(clusterLayout(local.dataDir).postgres, state.settings.postgresPort);
+  const admin = postgres(superuserUrl, { max: 1, onnotice: () => {} });
+  try {
+    if ((await admin`select 1 from pg_database where datname = 'bench_bare'`).length === 0) await admin.unsafe('create database bench_bare');
+  } finally {
+    await admin.end();
+  }
+  const bareUrl = new URL(superuserUrl);
+  bareUrl.pathname = '/bench_bare';
+  const pid = (name: string) => cluster.pidOf(name) ?? undefined;
+  const workers = state.processes.filter((name) => name.startsWith('worker-'));
+  const apis = state.processes.filter((name) => name.startsWith('api-'));
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    topology: 'cluster',
+    machine,
+    settings: {
+      ...describeSettings({ concurrency, databaseUrl: cluster.databaseUrl, embedded: true }),
+      temporal: `Temporal server 1.29.1 as four services on PostgreSQL (${workers.length} workers, ${apis.length} APIs, round-robin)`,
+    },
+  };
+  await measureTopology(
+    {
+      temporalAddress: cluster.temporalAddress,
+      databaseUrl: cluster.databaseUrl,
+      bareDatabaseUrl: bareUrl.toString(),
+      api: await createBalancedApiClient(cluster.apiUrls, cluster.secret, BENCH_DEPARTMENTS),
+      scaleTarget: {
+        databaseUrl: cluster.databaseUrl,
+        workerPids: workers.map((name) => pid(name)).filter((p): p is number => p !== undefined),
+        // the cluster's workers serve no metrics endpoint (two on one host would need two ports)
+        workerMetricsUrl: null,
+        historyPid: pid('temporal-history') ?? null,
+      },
+      liveCases,
+      cpuProcesses: {
+        ...Object.fromEntries(apis.map((name) => [name, pid(name)])),
+        ...Object.fromEntries(workers.map((name) => [name, pid(name)])),
+        history: pid('temporal-history'),
+        matching: pid('temporal-matching'),
+        frontend: pid('temporal-frontend'),
+        'temporal-worker': pid('temporal-worker'),
+        postgres: pid('postgres'),
+      },
+    },
+    report,
+  );
+  report.finishedAt = new Date().toISOString();
+  return report;
+}
+
+function save(result: unknown, startedAt: string): void {
+  const resultsDir = path.resolve('bench-results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `${startedAt.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nresults: ${path.relative(process.cwd(), file)}`);
+}
+
+if (!args.cluster) {
+  const report = await runDevServer(scale);
+  printReport(report);
+  save(report, report.startedAt);
+} else {
+  const earlier = args['dev-from'] ? (JSON.parse(readFileSync(args['dev-from'], 'utf8')) as BenchReport | { devServer: BenchReport }) : null;
+  if (earlier) phase(`dev-server topology: the figures of ${args['dev-from']}, not measured again`);
+  const devServer = earlier ? ('devServer' in earlier ? earlier.devServer : earlier) : await runDevServer(scale);
+  const cluster = await runCluster(clusterCases);
+  printReport(devServer);
+  printReport(cluster);
+  printSideBySide(devServer, cluster);
+  console.log(`\nwall clock: ${((Date.now() - began) / 1000).toFixed(0)} s`);
+  save({ devServer, cluster, ...(earlier ? { devServerFrom: args['dev-from'] } : {}) }, cluster.startedAt);
+}

@@ -26,6 +26,19 @@ export interface ApiClient {
   };
 }
 
+/** The departments the benchmark signs reviewer tokens for. */
+export const BENCH_DEPARTMENTS = ['drc', 'nrp', 'housing', 'eco', 'cad', 'water', 'heritage', 'archives'];
+
+/** One client over several APIs (the cluster's), each request to the next in turn, as a load balancer would. */
+export async function createBalancedApiClient(bases: string[], secret: string, departments: string[]): Promise<ApiClient> {
+  const clients = await Promise.all(bases.map((base) => createApiClient(base, secret, departments)));
+  let turn = 0;
+  return {
+    tokens: clients[0]!.tokens,
+    call: (method, path, token, body, idempotencyKey) => clients[turn++ % clients.length]!.call(method, path, token, body, idempotencyKey),
+  };
+}
+
 export async function createApiClient(base: string, secret: string, departments: string[]): Promise<ApiClient> {
   const sign = (sub: string, role: 'window' | 'reviewer' | 'coordinator' | 'admin', department?: string) =>
     signToken({ sub, name: sub, role, ...(department ? { department } : {}) }, secret, '1d');

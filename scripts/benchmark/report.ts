@@ -9,6 +9,8 @@ import type { Yardsticks } from './yardsticks.js';
 export interface BenchReport {
   startedAt: string;
   finishedAt?: string;
+  /** which topology was measured (absent in results from before --cluster: the dev server) */
+  topology?: 'dev-server' | 'cluster';
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string };
   settings: BenchSettings;
   yardsticks?: Yardsticks;
@@ -49,6 +51,7 @@ export function computeRatios(report: BenchReport): void {
 export function printReport(report: BenchReport): void {
   computeRatios(report);
   const { settings: s, machine: m } = report;
+  if (report.topology) console.log(`\n=== ${report.topology === 'cluster' ? 'cluster topology (./scripts/cluster)' : 'dev-server topology'} ===`);
   console.log(`\nMachine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}`);
   console.log(
     `Settings: concurrency ${s.concurrency}; worker cache ${s.worker.maxCachedWorkflows} workflows, ` +
@@ -96,13 +99,53 @@ export function printReport(report: BenchReport): void {
 }
 
 function printScale(label: string, scale: ScaleReport | SeededReport): void {
-  console.log(`\nRead routes with ${scale.cases} ${label} (target p99 < 50 ms, stats < 100 ms):`);
+  const opened = 'openSeconds' in scale ? ` (opened in ${scale.openSeconds} s, ${(scale.cases / scale.openSeconds).toFixed(1)}/s` +
+    `${scale.casesInReadModel ? `; ${scale.casesInReadModel} cases in the read model` : ''}` +
+    `${scale.openingsRetried ? `; ${scale.openingsRetried} openings answered 5xx first and sent again with their key` : ''})` : '';
+  console.log(`\nRead routes with ${scale.cases} ${label}${opened} (target p99 < 50 ms, stats < 100 ms):`);
   for (const [route, summary] of Object.entries(scale.reads)) console.log(`  ${route.padEnd(44)} ${ms(summary)}`);
   if ('worker' in scale && scale.worker) {
     const w = scale.worker;
     console.log(
-      `Worker: ${w.residentMiB} MiB resident (target ≤ 1536); cache ${w.cacheSize ?? '?'} of ${w.cacheLimit} workflows, ` +
+      `Worker: ${w.residentMiBEach ? `${w.residentMiBEach.join(' and ')} MiB resident` : `${w.residentMiB} MiB resident`} (target ≤ 1536); cache ${w.cacheSize ?? '?'} of ${w.cacheLimit} workflows, ` +
         `hit rate ${w.cacheHitRate === null ? '?' : `${(w.cacheHitRate * 100).toFixed(1)}%`}; a miss replays a case's history in ${w.replayMs} ms`,
     );
   }
+  if ('history' in scale && scale.history) {
+    const h = scale.history;
+    console.log(
+      `History service CPU: ${h.openingMsPerCase} ms per case opened (${h.openingCores} cores while opening); ` +
+        `${h.idleCores} cores holding the live cases at rest (over ${h.idleSeconds} s)`,
+    );
+  }
+}
+
+/** The two topologies' figures beside each other (./scripts/bench --cluster). */
+export function printSideBySide(dev: BenchReport, cluster: BenchReport): void {
+  const line = (label: string, a: string, b: string) => console.log(`${label.padEnd(40)} ${a.padEnd(36)} ${b}`);
+  const latency = (s: Summary | undefined) => (s ? `p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms` : '–');
+  console.log('\n=== side by side ===\n');
+  line('', 'dev server (1 process, SQLite)', 'cluster (4 services on PostgreSQL)');
+  line('', '1 worker, 1 API', `${cluster.scale?.worker?.residentMiBEach?.length ?? 2} workers, 2 APIs`);
+  const pairs: [string, (r: BenchReport) => string][] = [
+    ['bare start + first update', (r) => latency(r.yardsticks?.startAndFirstUpdate)],
+    ['bare update + local-activity write', (r) => latency(r.yardsticks?.updateWithLocalWrite)],
+    ['bare starts/s', (r) => (r.yardsticks ? `${r.yardsticks.start.rate.toFixed(1)}/s` : '–')],
+    ['open a case (API)', (r) => latency(r.writePath?.open)],
+    ['cases opened/s, sustained', (r) => (r.writePath ? `${r.writePath.openSustainedRate.toFixed(1)}/s` : '–')],
+    ['decision (API)', (r) => latency(r.writePath?.decide)],
+    ['decisions/s', (r) => (r.writePath ? `${r.writePath.decide.rate.toFixed(1)}/s` : '–')],
+    ['full gov-building case', (r) => latency(r.writePath?.fullCase)],
+    ['live cases opened', (r) => (r.scale ? `${r.scale.cases} in ${r.scale.openSeconds} s (${(r.scale.cases / r.scale.openSeconds).toFixed(1)}/s)` : '–')],
+    ['cases in the read model', (r) => (r.scale?.casesInReadModel !== undefined ? String(r.scale.casesInReadModel) : '–')],
+    ['board p99', (r) => { const s = r.scale?.reads['GET /v1/supervision/board']; return s ? `${s.p99.toFixed(1)} ms (p50 ${s.p50.toFixed(1)})` : '–'; }],
+    ['board page 2 p99', (r) => { const s = r.scale?.reads['GET /v1/supervision/board (page 2)']; return s ? `${s.p99.toFixed(1)} ms` : '–'; }],
+    ['stats p99', (r) => { const s = r.scale?.reads['GET /v1/stats']; return s ? `${s.p99.toFixed(1)} ms` : '–'; }],
+    ['worker RSS', (r) => (r.scale?.worker ? `${r.scale.worker.residentMiBEach?.join(' + ') ?? r.scale.worker.residentMiB} MiB` : '–')],
+    ['replay of one case (cache miss)', (r) => (r.scale?.worker ? `${r.scale.worker.replayMs} ms` : '–')],
+    ['history CPU per case opened', (r) => (r.scale?.history ? `${r.scale.history.openingMsPerCase} ms (${r.scale.history.openingCores} cores)` : '–')],
+    ['history CPU at rest with the live cases', (r) => (r.scale?.history ? `${r.scale.history.idleCores} cores` : '–')],
+  ];
+  for (const [label, of] of pairs) line(label, of(dev), of(cluster));
+  console.log('(on the dev server the "history" figures are the whole dev server\'s process: every service in one)');
 }

@@ -15,26 +15,56 @@ import { connectDatabase } from '../../db/client.js';
 import { prepareDatabase } from '../../db/prepare.js';
 import { caseWorkflowId } from '../../temporal.config.js';
 import { getWorkflowBundle } from '../../worker/create-worker.js';
-import { createApiClient, benchCaseBody, type ApiClient } from './api-client.js';
+import { ApiError, createApiClient, benchCaseBody, type ApiClient } from './api-client.js';
 import { measure, percentile, round, type Summary } from './measure.js';
+import { cpuSecondsOfTree } from './cpu.js';
 import { findFreePort, nodeArgs, startChild, stopChild, waitFor } from '../lib/processes.js';
-import type { LocalStack } from '../lib/local-stack.js';
 
 const DEPARTMENTS = ['drc', 'nrp', 'housing', 'eco', 'cad', 'water', 'heritage', 'archives'];
 
 export interface WorkerFigures {
+  /** the largest of the workers' */
   residentMiB: number;
+  /** each worker's, when there are several */
+  residentMiBEach?: number[];
   cacheLimit: number;
   cacheSize: number | null;
   cacheHitRate: number | null;
   replayMs: number;
 }
 
+/** The history service's CPU (the cluster's; the dev server's whole process on the other topology). */
+export interface HistoryCpu {
+  /** CPU ms per case while the cases were opened */
+  openingMsPerCase: number;
+  /** cores busy on average while opening */
+  openingCores: number;
+  /** cores busy on average afterwards, holding the live cases with their timers (no requests) */
+  idleCores: number;
+  idleSeconds: number;
+}
+
 export interface ScaleReport {
   cases: number;
   openSeconds: number;
+  /** openings answered 5xx (or 409 key in use) first and sent again with the same Idempotency-Key */
+  openingsRetried?: number;
+  /** every case in the read model when the reads were timed (a cluster keeps earlier runs' cases) */
+  casesInReadModel?: number;
   reads: Record<string, Summary>;
   worker?: WorkerFigures;
+  history?: HistoryCpu;
+}
+
+/** Where the scale measure runs: the dev-server stack or the cluster. */
+export interface ScaleTarget {
+  api: ApiClient;
+  databaseUrl: string;
+  workerPids: number[];
+  /** the worker's Prometheus endpoint (cache figures), when it serves one */
+  workerMetricsUrl: string | null;
+  /** the process whose CPU is the history service's */
+  historyPid: number | null;
 }
 
 export type SeededReport = Omit<ScaleReport, 'worker' | 'openSeconds'> & { seedSeconds: number };
@@ -66,13 +96,20 @@ async function measureReads(api: ApiClient, sampleCaseIds: string[], n: number, 
 
 function residentMiBOf(pid: number | undefined): number {
   if (!pid) return 0;
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  let text = '';
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return 0;
+  }
+  const line = text.split('\n').find((l) => l.startsWith('VmRSS:'));
   return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
 }
 
 /** The SDK's workflow cache figures from the worker's Prometheus endpoint. */
-async function cacheFigures(metricsUrl: string): Promise<{ size: number | null; hitRate: number | null }> {
-  const text = await (await fetch(metricsUrl)).text().catch(() => '');
+async function cacheFigures(metricsUrl: string | null): Promise<{ size: number | null; hitRate: number | null }> {
+  if (!metricsUrl) return { size: null, hitRate: null };
+  const text = await fetch(metricsUrl).then((response) => response.text(), () => '');
   const sum = (name: string) =>
     text
       .split('\n')
@@ -98,16 +135,19 @@ async function replayCost(client: Client, caseId: string, times: number): Promis
 }
 
 export async function measureScale(
-  stack: LocalStack,
+  target: ScaleTarget,
   client: Client,
-  options: { cases: number; concurrency: number; workerMetricsUrl: string; cacheLimit: number },
+  options: { cases: number; concurrency: number; cacheLimit: number; idleSeconds?: number },
   progress: (label: string) => (done: number) => void,
   phase: (message: string) => void,
 ): Promise<ScaleReport> {
-  const api = await createApiClient(stack.apiUrl, stack.secret, DEPARTMENTS);
+  const { api } = target;
   const cal = new WorkingCalendar(SEED_SCHEDULES, 'Asia/Shanghai');
   const today = cal.localDate(Date.now());
   const caseIds: string[] = [];
+  let retried = 0;
+  const historyCpu = () => (target.historyPid ? cpuSecondsOfTree(target.historyPid) : 0);
+  const cpuBefore = historyCpu();
   const started = performance.now();
   await measure(
     options.cases,
@@ -121,32 +161,66 @@ export async function measureScale(
         if (cal.isWorkingDay(date)) back -= 1;
       }
       const body = benchCaseBody(i % 3 === 0 ? 'social-small' : 'gov-building', backdated ? { acceptedAt: `${date}T10:00:00+08:00` } : {});
-      const opened = await api.call<{ caseId: string }>('POST', '/v1/cases', backdated ? api.tokens.admin : api.tokens.window, body, randomUUID());
-      caseIds.push(opened.caseId);
+      // as a careful client: a 503 (the case did not answer in time) is sent again with the same key
+      const key = randomUUID();
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const opened = await api.call<{ caseId: string }>('POST', '/v1/cases', backdated ? api.tokens.admin : api.tokens.window, body, key);
+          caseIds.push(opened.caseId);
+          return;
+        } catch (error) {
+          const status = error instanceof ApiError ? error.status : 0;
+          const retriable = status >= 500 || status === 429 || (status === 409 && JSON.stringify((error as ApiError).body).includes('IDEMPOTENCY_KEY_IN_USE'));
+          if (!retriable || attempt >= 20) throw error;
+          retried += 1;
+          await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        }
+      }
     },
     progress('live cases opened'),
   );
-  const database = postgres(stack.databaseUrl, { max: 1, onnotice: () => {} });
+  const database = postgres(target.databaseUrl, { max: 1, onnotice: () => {} });
+  let casesInReadModel = 0;
   try {
-    await waitFor('every opened case to run', async () => Number((await database`select count(*)::int as n from cases where not workflow_ran`)[0]?.n) === 0, 600_000);
+    await waitFor('every opened case to run', async () => Number((await database`select count(*)::int as n from cases where not workflow_ran`)[0]?.n) === 0, 3_600_000);
+    casesInReadModel = Number((await database`select count(*)::int as n from cases`)[0]?.n ?? 0);
   } finally {
     await database.end();
   }
   const openSeconds = round((performance.now() - started) / 1000, 1);
-  phase(`${options.cases} live cases opened in ${openSeconds} s; timing the read routes`);
+  const cpuOpening = historyCpu() - cpuBefore;
+  let history: HistoryCpu | undefined;
+  if (target.historyPid) {
+    const idleSeconds = options.idleSeconds ?? 30;
+    phase(`${options.cases} live cases opened in ${openSeconds} s; the history service at rest for ${idleSeconds} s`);
+    const idleFrom = historyCpu();
+    await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+    history = {
+      openingMsPerCase: round((cpuOpening * 1000) / Math.max(1, options.cases), 1),
+      openingCores: round(cpuOpening / openSeconds, 2),
+      idleCores: round((historyCpu() - idleFrom) / idleSeconds, 3),
+      idleSeconds,
+    };
+  }
+  phase(`${options.cases} live cases opened in ${openSeconds} s (${casesInReadModel} cases in the read model); timing the read routes`);
   const reads = await measureReads(api, caseIds, 200, progress);
-  const cache = await cacheFigures(options.workerMetricsUrl);
+  const cache = await cacheFigures(target.workerMetricsUrl);
+  const resident = target.workerPids.map((pid) => residentMiBOf(pid));
   return {
     cases: options.cases,
     openSeconds,
+    openingsRetried: retried,
+    casesInReadModel,
     reads,
     worker: {
-      residentMiB: residentMiBOf(stack.worker.process.pid),
+      residentMiB: Math.max(0, ...resident),
+      ...(resident.length > 1 ? { residentMiBEach: resident } : {}),
       cacheLimit: options.cacheLimit,
       cacheSize: cache.size,
       cacheHitRate: cache.hitRate,
       replayMs: await replayCost(client, caseIds[1] ?? caseIds[0]!, 10),
     },
+    ...(history ? { history } : {}),
   };
 }
 
@@ -199,7 +273,7 @@ export async function seedReadModel(url: string, cases: number): Promise<void> {
 }
 
 export async function measureSeededReadModel(
-  stack: LocalStack,
+  stack: { databaseUrl: string; temporalAddress: string; secret: string },
   options: { cases: number },
   progress: (label: string) => (done: number) => void,
   phase: (message: string) => void,
