@@ -14,7 +14,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface EmbeddedPostgresOptions {
@@ -45,6 +45,18 @@ export function clusterDirectory(dataDir: string): string {
   if (!isRoot() || isReachableByOthers(wanted)) return wanted;
   const key = createHash('sha256').update(wanted).digest('hex').slice(0, 12);
   return path.join('/var/lib/parallel-approval', key, 'pgdata');
+}
+
+/**
+ * Removes a data directory and, when its cluster lives under /var/lib (see clusterDirectory), that
+ * cluster too: a throwaway directory must not leave its database files behind.
+ */
+export function removeDataDirectory(dataDir: string): void {
+  const cluster = clusterDirectory(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+  if (!path.resolve(cluster).startsWith(`${path.resolve(dataDir)}${path.sep}`)) {
+    rmSync(path.dirname(cluster), { recursive: true, force: true });
+  }
 }
 
 /** The cluster's password, generated once beside it. */

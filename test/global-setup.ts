@@ -6,11 +6,11 @@
  */
 import type { TestProject } from 'vitest/node';
 import postgres from 'postgres';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectDatabase } from '../db/client.js';
-import { embeddedDatabaseUrl } from '../db/embedded-postgres.js';
+import { embeddedDatabaseUrl, removeDataDirectory } from '../db/embedded-postgres.js';
 import { prepareDatabase } from '../db/prepare.js';
 import { findFreePort, isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from '../scripts/lib/processes.js';
 
@@ -34,7 +34,7 @@ async function startThrowawayPostgres(): Promise<{ url: string; stop(): Promise<
     url: embeddedDatabaseUrl(dir, port),
     async stop() {
       await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
+      removeDataDirectory(dir);
     },
   };
 }

@@ -3,9 +3,10 @@
  * its own, on the embedded defaults: for tests that need the whole thing as a user runs it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { removeDataDirectory } from '../../db/embedded-postgres.js';
 import { findFreePort } from '../../scripts/lib/processes.js';
 
 export interface LocalStackPorts {
@@ -86,5 +87,5 @@ export async function stopLocalStack(stack: LocalStackProcess | null): Promise<v
 }
 
 export function removeDataDir(dataDir: string): void {
-  rmSync(dataDir, { recursive: true, force: true });
+  removeDataDirectory(dataDir);
 }
