@@ -7,12 +7,24 @@ import type { Database } from '../db/client.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
+/**
+ * Modules evaluated once and shared by every workflow in the worker's reusable V8 context,
+ * instead of once per workflow (the SDK gives each workflow its own module instances, and
+ * freezes the shared ones). Only pure code belongs here: the domain rules, whose module-level
+ * memos are keyed by their inputs, so sharing them cannot carry one case's state into another.
+ * Saves each cached workflow their instances (memory) and each new or replayed workflow their
+ * evaluation (CPU).
+ */
+export const PRELOADED_WORKFLOW_MODULES = ['lunar-dates', 'calendar', 'catalog', 'materials', 'budget', 'supervision', 'light', 'text', 'case-types'].map(
+  (name) => fileURLToPath(new URL(`../domain/${name}.ts`, import.meta.url)),
+);
+
 let bundle: Promise<WorkflowBundle> | undefined;
 
 /** The workflow bundle is built once per process (bundling takes seconds). */
 export function getWorkflowBundle(): Promise<WorkflowBundle> {
   // the bundler reports every module it packs at INFO: keep only what needs attention
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN'), preloadModules: PRELOADED_WORKFLOW_MODULES });
   return bundle;
 }
 
