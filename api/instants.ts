@@ -15,3 +15,17 @@ export function parseInstant(value: string, field: string): number {
   }
   return ms;
 }
+
+const CLOCK_SKEW_MS = 60_000;
+const MAX_BACKDATE_MS = 365 * 24 * 60 * 60 * 1000;
+
+/**
+ * An instant that has already happened (a back-dated acceptance, when an activity took place):
+ * not ahead of `now` beyond a minute of clock skew, at most 365 days back.
+ */
+export function parsePastInstant(value: string, field: string, now: number): number {
+  const at = parseInstant(value, field);
+  if (at > now + CLOCK_SKEW_MS) throw new AppError('VALIDATION_FAILED', `${field} is in the future`, { field });
+  if (at < now - MAX_BACKDATE_MS) throw new AppError('VALIDATION_FAILED', `${field} is more than 365 days back`, { field });
+  return at;
+}

@@ -3,13 +3,12 @@
  * for them, and the `agency` figures of /v1/stats. Written by the case workflow's writes
  * (db/case-sync.ts); read here.
  */
-import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { AgencyCategory, Person } from '../domain/case-types.js';
 import type { StageCode } from '../domain/catalog.js';
-import { AppError } from '../domain/errors.js';
 import type { Light } from '../domain/light.js';
 import type { Database } from './client.js';
-import { caseLightCondition, caseLightSql, decodeCursor, encodeCursor } from './queries.js';
+import { caseLightCondition, caseLightSql, olderThanCursor, toPage } from './queries.js';
 import { agencyActivities, cases } from './schema.js';
 
 export type AgencyActivityRow = typeof agencyActivities.$inferSelect;
@@ -19,13 +18,6 @@ export async function findAgencyActivity(db: Database, activityId: string): Prom
   return row;
 }
 
-function timeCursor(cursor: string): [Date, string] {
-  const [time, id] = decodeCursor(cursor, 2) as [string, string];
-  const at = new Date(time);
-  if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
-  return [at, id];
-}
-
 /** A case's activities, latest first. */
 export async function findAgencyActivities(
   db: Database,
@@ -33,19 +25,14 @@ export async function findAgencyActivities(
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ rows: AgencyActivityRow[]; nextCursor: string | null }> {
   const conditions: SQL[] = [eq(agencyActivities.caseId, caseId)];
-  if (page.cursor) {
-    const [at, id] = timeCursor(page.cursor);
-    conditions.push(or(lt(agencyActivities.at, at), and(eq(agencyActivities.at, at), lt(agencyActivities.activityId, id)))!);
-  }
+  if (page.cursor) conditions.push(olderThanCursor(page.cursor, agencyActivities.at, agencyActivities.activityId));
   const rows = await db
     .select()
     .from(agencyActivities)
     .where(and(...conditions))
     .orderBy(desc(agencyActivities.at), desc(agencyActivities.activityId))
     .limit(page.limit + 1);
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  return { rows: items, nextCursor: rows.length > page.limit && last ? encodeCursor([last.at.toISOString(), last.activityId]) : null };
+  return toPage(rows, page.limit, (r) => [r.at.toISOString(), r.activityId]);
 }
 
 export interface AgencyProjectRow {
@@ -70,10 +57,7 @@ export async function findAgencyProjects(
   if (filter.agent !== undefined) conditions.push(sql`${cases.agencyAgent}->>'sub' = ${filter.agent}`);
   if (filter.category !== undefined) conditions.push(eq(cases.agencyCategory, filter.category));
   if (filter.light !== undefined) conditions.push(caseLightCondition(filter.light, filter.now));
-  if (filter.cursor) {
-    const [since, id] = timeCursor(filter.cursor);
-    conditions.push(or(lt(cases.agencySince, since), and(eq(cases.agencySince, since), lt(cases.caseId, id)))!);
-  }
+  if (filter.cursor) conditions.push(olderThanCursor(filter.cursor, cases.agencySince, cases.caseId));
   const rows = await db
     .select({
       caseId: cases.caseId,
@@ -92,18 +76,20 @@ export async function findAgencyProjects(
     .where(and(...conditions))
     .orderBy(desc(cases.agencySince), desc(cases.caseId))
     .limit(filter.limit + 1);
-  const items = rows.slice(0, filter.limit).map(
-    (r): AgencyProjectRow => ({
-      ...r,
-      category: r.category!,
-      agent: r.agent!,
-      since: r.since!,
-      openProblems: Number(r.openProblems),
-      lastActivityAt: r.lastActivityAt === null ? null : new Date(r.lastActivityAt),
-    }),
-  );
-  const last = items.at(-1);
-  return { rows: items, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.since.toISOString(), last.caseId]) : null };
+  const page = toPage(rows, filter.limit, (r) => [r.since!.toISOString(), r.caseId]);
+  return {
+    rows: page.rows.map(
+      (r): AgencyProjectRow => ({
+        ...r,
+        category: r.category!,
+        agent: r.agent!,
+        since: r.since!,
+        openProblems: Number(r.openProblems),
+        lastActivityAt: r.lastActivityAt === null ? null : new Date(r.lastActivityAt),
+      }),
+    ),
+    nextCursor: page.nextCursor,
+  };
 }
 
 export interface AgencyStats {

@@ -1,8 +1,7 @@
 /** The counter's one-time notices (intake_notices): stored, found by number, listed per project. */
-import { and, desc, eq, lt, or } from 'drizzle-orm';
-import { AppError } from '../domain/errors.js';
+import { and, desc, eq } from 'drizzle-orm';
 import type { Database } from './client.js';
-import { decodeCursor, encodeCursor } from './queries.js';
+import { olderThanCursor, toPage } from './queries.js';
 import { intakeNotices } from './schema.js';
 
 export type IntakeNoticeRow = typeof intakeNotices.$inferSelect;
@@ -23,19 +22,12 @@ export async function findIntakeNotices(
   filter: { projectCode: string; limit: number; cursor?: string | undefined },
 ): Promise<{ rows: IntakeNoticeRow[]; nextCursor: string | null }> {
   const conditions = [eq(intakeNotices.projectCode, filter.projectCode)];
-  if (filter.cursor) {
-    const [time, id] = decodeCursor(filter.cursor, 2) as [string, string];
-    const at = new Date(time);
-    if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
-    conditions.push(or(lt(intakeNotices.issuedAt, at), and(eq(intakeNotices.issuedAt, at), lt(intakeNotices.noticeId, id)))!);
-  }
+  if (filter.cursor) conditions.push(olderThanCursor(filter.cursor, intakeNotices.issuedAt, intakeNotices.noticeId));
   const rows = await db
     .select()
     .from(intakeNotices)
     .where(and(...conditions))
     .orderBy(desc(intakeNotices.issuedAt), desc(intakeNotices.noticeId))
     .limit(filter.limit + 1);
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  return { rows: page, nextCursor: rows.length > filter.limit && last ? encodeCursor([last.issuedAt.toISOString(), last.noticeId]) : null };
+  return toPage(rows, filter.limit, (r) => [r.issuedAt.toISOString(), r.noticeId]);
 }

@@ -180,7 +180,7 @@ export function decodeCursor(cursor: string, arity: number): string[] {
 }
 
 /** Keyset condition for lists ordered newest first by (time, id): rows strictly after the cursor. */
-function olderThanCursor(cursor: string, time: AnyPgColumn, id: AnyPgColumn): SQL {
+export function olderThanCursor(cursor: string, time: AnyPgColumn, id: AnyPgColumn): SQL {
   const [timeText, key] = decodeCursor(cursor, 2) as [string, string];
   const at = new Date(timeText);
   if (Number.isNaN(at.getTime())) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
@@ -188,7 +188,7 @@ function olderThanCursor(cursor: string, time: AnyPgColumn, id: AnyPgColumn): SQ
 }
 
 /** Cuts the `limit + 1` rows fetched into a page and the cursor of the next one. */
-function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => (string | number)[]): { rows: T[]; nextCursor: string | null } {
+export function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => (string | number)[]): { rows: T[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { rows: page, nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };

@@ -17,7 +17,7 @@ import {
 } from '../../../workflows/case-workflow.js';
 import { actorOf } from '../../auth.js';
 import { runCaseCommand } from '../../commands.js';
-import { parseInstant } from '../../instants.js';
+import { parsePastInstant } from '../../instants.js';
 import { newCaseId, openNewCase } from '../../opening.js';
 import { isReviewer, scopeCaseView, scopeEvent, stageLeadsOf } from '../../policy.js';
 import { getVisibleCase, loadCaseViews, reloadCaseView, toCaseViews } from '../../reads.js';
@@ -25,18 +25,6 @@ import { ApplicationBody, AuditEventView, CaseIdParams, CaseView, listOf, Materi
 import { toAuditEventView } from '../../views.js';
 import { CaseListQuery, EventsQuery, HandoutBody, OpenCaseBody, ReasonBody, StageParams } from './schemas.js';
 
-const MAX_BACKDATE_MS = 365 * 24 * 60 * 60 * 1000;
-const CLOCK_SKEW_MS = 60_000;
-
-function parseAcceptedAt(value: string | undefined, now: number): number {
-  if (value === undefined) return now;
-  const at = parseInstant(value, 'acceptedAt');
-  if (at > now + CLOCK_SKEW_MS) throw new AppError('VALIDATION_FAILED', 'acceptedAt is in the future', { field: 'acceptedAt' });
-  if (at < now - MAX_BACKDATE_MS) {
-    throw new AppError('VALIDATION_FAILED', 'acceptedAt is more than 365 days back', { field: 'acceptedAt' });
-  }
-  return at;
-}
 
 const EventsView = Type.Object({
   ...listOf(AuditEventView).properties,
@@ -81,7 +69,8 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
           field: 'applicant.creditCode',
         });
       }
-      const acceptedAtMs = parseAcceptedAt(body.acceptedAt, Date.now());
+      const now = Date.now();
+      const acceptedAtMs = body.acceptedAt === undefined ? now : parsePastInstant(body.acceptedAt, 'acceptedAt', now);
       const catalog = await app.reference.catalog();
       if (!catalog.projectTypes.some((t) => t.code === body.projectType)) {
         throw new AppError('VALIDATION_FAILED', `unknown projectType ${body.projectType}`, {
