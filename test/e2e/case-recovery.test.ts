@@ -87,13 +87,29 @@ async function terminate(caseId: string): Promise<void> {
   await stack.client.workflow.getHandle(caseWorkflowId(caseId)).terminate('killed by the test');
 }
 
+/**
+ * Sweeps until `caseId` shows its fault. The sweep lists closed workflows through
+ * Temporal's visibility store, which shows a termination a moment after it happens.
+ */
+async function expectSweptFaulted(caseId: string): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        await sweepEndedWorkflows(stack.database.db, stack.client, stack.taskQueue, null);
+        return (await getCase(caseId)).fault?.kind;
+      },
+      { timeout: 10_000, interval: 100 },
+    )
+    .toBe('workflow_closed');
+}
+
 describe('a case whose workflow was terminated', () => {
   it('is found by the sweep, shown on the board, refuses requests, and is reset to its last good point', async () => {
     const opened = await openCase();
     expect((await decide(opened.caseId, 'project-approval', '同意立项')).status).toBe(200);
     await terminate(opened.caseId);
 
-    expect(await sweepEndedWorkflows(stack.database.db, stack.client, stack.taskQueue, null)).toContain(opened.caseId);
+    await expectSweptFaulted(opened.caseId);
     // a second sweep finds nothing new
     expect(await sweepEndedWorkflows(stack.database.db, stack.client, stack.taskQueue, null)).not.toContain(opened.caseId);
     expect((await getCase(opened.caseId)).fault).toMatchObject({ kind: 'workflow_closed' });
@@ -121,7 +137,7 @@ describe('a case whose workflow was terminated', () => {
   it('is closed by an administrator with a reason in its chain, and the project can be filed again', async () => {
     const opened = await openCase();
     await terminate(opened.caseId);
-    await sweepEndedWorkflows(stack.database.db, stack.client, stack.taskQueue, null);
+    await expectSweptFaulted(opened.caseId);
     const blocked = await http('POST', '/v1/cases', window, caseBody({ projectType: 'social-small', projectCode: opened.projectCode }));
     expect(blocked.json.error.code).toBe('CASE_ALREADY_OPEN');
 
