@@ -104,7 +104,26 @@ export function actorFromClaims(
   };
 }
 
+/**
+ * Payloads whose signature was checked, by token and secret: a client sends the same token with
+ * every request, and checking an HMAC (with the key's import) is most of what authentication
+ * costs. Only the signature's verdict is kept; the time claims and every rule of
+ * `actorFromClaims` are checked again on each request. Bounded, cleared when full.
+ */
+const verifiedPayloads = new Map<string, { secret: string; payload: Record<string, unknown> }>();
+const VERIFIED_PAYLOADS_LIMIT = 10_000;
+
+/** Whether a payload's exp and nbf allow it at `nowSeconds`, as jwtVerify judges them. */
+function inForce(payload: Record<string, unknown>, nowSeconds: number): boolean {
+  const { exp, nbf } = payload;
+  if (typeof exp !== 'number' || exp <= nowSeconds) return false;
+  return nbf === undefined || (typeof nbf === 'number' && nbf <= nowSeconds);
+}
+
 export async function verifyToken(token: string, policy: TokenPolicy, nowMs = Date.now()): Promise<Actor> {
+  const nowSeconds = Math.floor(nowMs / 1000);
+  const known = verifiedPayloads.get(token);
+  if (known?.secret === policy.secret && inForce(known.payload, nowSeconds)) return actorFromClaims(known.payload, policy, nowSeconds);
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(token, encodeSecret(policy.secret), {
@@ -112,6 +131,8 @@ export async function verifyToken(token: string, policy: TokenPolicy, nowMs = Da
       requiredClaims: ['exp'],
       currentDate: new Date(nowMs),
     }));
+    if (verifiedPayloads.size >= VERIFIED_PAYLOADS_LIMIT) verifiedPayloads.clear();
+    verifiedPayloads.set(token, { secret: policy.secret, payload });
   } catch (error) {
     const reason =
       error instanceof joseErrors.JWTExpired
@@ -123,7 +144,7 @@ export async function verifyToken(token: string, policy: TokenPolicy, nowMs = Da
             : 'the token is not valid';
     throw new AppError('UNAUTHENTICATED', reason);
   }
-  return actorFromClaims(payload, policy, Math.floor(nowMs / 1000));
+  return actorFromClaims(payload, policy, nowSeconds);
 }
 
 function bearerToken(request: FastifyRequest): string | null {

@@ -158,7 +158,21 @@ export function computeStatutoryHolidays(year: number): HolidayRange[] {
   ];
 }
 
-interface YearRules { holidays: Set<IsoDate>; makeUpDays: Set<IsoDate>; version: number | null }
+interface YearRules {
+  holidays: Set<IsoDate>;
+  makeUpDays: Set<IsoDate>;
+  version: number | null;
+  /** the year and every day its rules set apart: two calendars with equal keys count the year alike */
+  key: string;
+}
+
+/**
+ * Running working-day counts per year (see WorkingCalendar.runningCountOf), shared by every
+ * calendar: a case's calendar is built for each case (and each workflow), and counting from the
+ * board's anchor year 2000 would otherwise classify some ten thousand days per calendar. Keyed by
+ * the year's rules, so a memo entry is a pure function of its key.
+ */
+const runningCounts = new Map<string, Int32Array>();
 
 /** Working days (Mon–Fri minus holidays, plus 调休上班 make-up days) and local time in one zone. */
 export class WorkingCalendar {
@@ -296,17 +310,19 @@ export class WorkingCalendar {
     return count + this.runningCountOf(toYear)[indexIn(toYear, to)]!;
   }
 
-  private readonly runningCounts = new Map<number, Int32Array>();
-
-  /** For each day of the year, the working days of that year before it (and the year's total last). */
+  /**
+   * For each day of the year, the working days of that year before it (and the year's total
+   * last). Shared by every calendar with the same rules for the year (see runningCounts).
+   */
   private runningCountOf(year: number): Int32Array {
-    let counts = this.runningCounts.get(year);
+    const key = this.rulesOf(year).key;
+    let counts = runningCounts.get(key);
     if (!counts) {
       const first = toDayNumber(`${year}-01-01`);
       const days = toDayNumber(`${year + 1}-01-01`) - first;
       counts = new Int32Array(days + 1);
       for (let i = 0; i < days; i += 1) counts[i + 1] = counts[i]! + (this.isWorkingDay(fromDayNumber(first + i)) ? 1 : 0);
-      this.runningCounts.set(year, counts);
+      remember(runningCounts, key, counts);
     }
     return counts;
   }
@@ -331,7 +347,14 @@ export class WorkingCalendar {
     let rules = this.rules.get(year);
     if (!rules) {
       const s = this.scheduleOf(year);
-      rules = { holidays: new Set(s.holidays.flatMap(datesOf)), makeUpDays: new Set(s.makeUpDays), version: s.version };
+      const holidays = [...new Set(s.holidays.flatMap(datesOf))].sort();
+      const makeUpDays = [...new Set(s.makeUpDays)].sort();
+      rules = {
+        holidays: new Set(holidays),
+        makeUpDays: new Set(makeUpDays),
+        version: s.version,
+        key: `${year}|${s.version ?? 'provisional'}|${holidays.join(',')}|${makeUpDays.join(',')}`,
+      };
       this.rules.set(year, rules);
     }
     return rules;

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actorFromClaims } from '../../api/auth.js';
+import { actorFromClaims, signToken, verifyToken } from '../../api/auth.js';
 import { AppError } from '../../domain/errors.js';
 import { call, startStack, TEST_SECRET, type Stack } from '../support/stack.js';
 
@@ -106,6 +106,26 @@ describe('actorFromClaims', () => {
         expect(refusal({ ...withoutIat, exp: NOW + policy.maxLifetimeSeconds })).toBeNull();
       }),
     );
+  });
+});
+
+describe('verifyToken', () => {
+  const full = { ...policy, secret: TEST_SECRET };
+
+  it('refuses a token it accepted before once its exp has passed, and one whose signature it has not checked with this secret', async () => {
+    const token = await signToken({ sub: 'w', name: 'w', role: 'window' }, TEST_SECRET, '1h');
+    const now = Date.now();
+    await expect(verifyToken(token, full, now)).resolves.toMatchObject({ sub: 'w', role: 'window' });
+    // the second check comes from the verified-signature memo and must still read the clock
+    await expect(verifyToken(token, full, now)).resolves.toMatchObject({ sub: 'w' });
+    await expect(verifyToken(token, full, now + 2 * 3_600_000)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'the token has expired' });
+    await expect(verifyToken(token, { ...full, secret: `${TEST_SECRET}-rotated` }, now)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('re-checks the claims on every request: a department the catalog no longer has is refused', async () => {
+    const token = await signToken({ sub: 'r', name: 'r', role: 'reviewer', department: 'eco' }, TEST_SECRET, '1h');
+    await expect(verifyToken(token, full)).resolves.toMatchObject({ department: 'eco' });
+    await expect(verifyToken(token, { ...full, isDepartment: () => false })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
 
