@@ -47,7 +47,16 @@ export const ISO_INSTANT = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1
 /** A path or query parameter: no control characters (PostgreSQL refuses NUL), bounded length. */
 export const Param = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: NO_CONTROL_CHARACTERS });
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * A value or null, written the OpenAPI 3.0 way (`nullable: true` beside the type; an enum lists
+ * null too). Not `anyOf [T, null]`: 3.0 has no null type, and the response serializer would
+ * validate every nullable value against each branch before writing it (a whole derivation per
+ * task). Only for schemas with a `type`.
+ */
+export const Nullable = <T extends TSchema>(schema: T): TUnsafe<Static<T> | null> => {
+  if (typeof schema.type !== 'string') throw new TypeError('Nullable needs a schema with a single type');
+  return Type.Unsafe<Static<T> | null>({ ...schema, nullable: true, ...(Array.isArray(schema.enum) ? { enum: [...schema.enum, null] } : {}) });
+};
 export const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD', examples: ['2026-10-09'] });
 export const Instant = Type.String({
   description: 'ISO 8601 instant with the configured zone offset',

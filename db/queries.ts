@@ -437,6 +437,13 @@ export async function findNotifications(
  */
 /** A case row as views need it: without the start input (the whole plan, kept for the sweep). */
 const VIEW_COLUMNS = { startInput: false } as const;
+/** A case's rows as its view shows them, in order. */
+const CASE_RELATIONS = {
+  stages: { orderBy: asc(stages.order) },
+  tasks: { orderBy: asc(tasks.taskId) },
+  certificates: { orderBy: asc(certificates.number) },
+  escalations: { orderBy: [asc(escalations.openedAt), asc(escalations.escalationId)] },
+};
 
 function prepareHotReads(db: Database) {
   return {
@@ -444,14 +451,16 @@ function prepareHotReads(db: Database) {
       .findFirst({
         where: eq(cases.caseId, sql.placeholder('caseId')),
         columns: VIEW_COLUMNS,
-        with: {
-          stages: { orderBy: asc(stages.order) },
-          tasks: { orderBy: asc(tasks.taskId) },
-          certificates: { orderBy: asc(certificates.number) },
-          escalations: { orderBy: [asc(escalations.openedAt), asc(escalations.escalationId)] },
-        },
+        with: CASE_RELATIONS,
       })
       .prepare('case_with_rows'),
+    casesWithRows: db.query.cases
+      .findMany({
+        where: sql`${cases.caseId} = any(${sql.placeholder('caseIds')})`,
+        columns: VIEW_COLUMNS,
+        with: CASE_RELATIONS,
+      })
+      .prepare('cases_with_rows'),
     // the case without its start input, but with the budget a decision is checked against
     taskWithCase: db.query.tasks
       .findFirst({
@@ -485,19 +494,14 @@ export async function findCaseWithRows(db: Database, caseId: string): Promise<Ca
   return hotReadsOf(db).caseWithRows.execute({ caseId });
 }
 
-/** Cases and all their rows, in one statement. */
+/**
+ * Cases and all their rows (a list page's), in one statement (one snapshot: a case is never shown
+ * half written), prepared once: building a relational query's SQL costs the API more than
+ * running it costs the database.
+ */
 export async function findCasesWithRows(db: Database, caseIds: string[]): Promise<CaseWithRows[]> {
   if (caseIds.length === 0) return [];
-  return db.query.cases.findMany({
-    where: inArray(cases.caseId, caseIds),
-    columns: VIEW_COLUMNS,
-    with: {
-      stages: { orderBy: asc(stages.order) },
-      tasks: { orderBy: asc(tasks.taskId) },
-      certificates: { orderBy: asc(certificates.number) },
-      escalations: { orderBy: [asc(escalations.openedAt), asc(escalations.escalationId)] },
-    },
-  });
+  return hotReadsOf(db).casesWithRows.execute({ caseIds });
 }
 
 /** A task and its case (with the case's budget, without its start input), in one statement. */

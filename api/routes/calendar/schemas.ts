@@ -1,6 +1,6 @@
 /** The working-day calendar's shapes (SPEC §3, §4): a year's schedule, a publication, a deadline. */
 import { Type, type Static } from '@sinclair/typebox';
-import { DerivationView, ISO_INSTANT, IsoDate, Param, ShortText, StringEnum } from '../../schemas.js';
+import { DerivationView, ISO_INSTANT, IsoDate, Nullable, Param, ShortText, StringEnum } from '../../schemas.js';
 
 export const MIN_YEAR = 2000;
 export const MAX_YEAR = 2100;
@@ -30,10 +30,10 @@ export const CalendarYearView = Type.Object({
   holidays: Type.Array(Type.Object({ from: IsoDate, to: IsoDate, name: Type.String() })),
   makeUpDays: Type.Array(IsoDate),
   /** null while the year is provisional */
-  version: Type.Union([Type.Integer(), Type.Null()]),
+  version: Nullable(Type.Integer()),
   provisional: Type.Boolean(),
   workingDays: Type.Integer(),
-  publishedAt: Type.Union([Type.String(), Type.Null()]),
+  publishedAt: Nullable(Type.String()),
 });
 export type CalendarYearView = Static<typeof CalendarYearView>;
 
@@ -46,8 +46,8 @@ export const PublicationView = Type.Object({
     { total: Type.Integer(), updated: Type.Integer({ description: 'open cases told of the new calendar so far' }) },
     { description: 'the open cases the publication tells (counted when it was stored)' },
   ),
-  startedAt: Type.Union([Type.String(), Type.Null()]),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
+  startedAt: Nullable(Type.String()),
+  finishedAt: Nullable(Type.String()),
 });
 
 export const PublishedYearView = Type.Object({

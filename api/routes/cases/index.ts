@@ -21,7 +21,7 @@ import { parsePastInstant } from '../../instants.js';
 import { newCaseId, openNewCase } from '../../opening.js';
 import { isReviewer, scopeCaseView, scopeEvent, stageLeadsOf } from '../../policy.js';
 import { getVisibleCase, loadCaseViews, reloadCaseView, toCaseViews } from '../../reads.js';
-import { ApplicationBody, AuditEventView, CaseIdParams, CaseView, listOf, MaterialsBody } from '../../schemas.js';
+import { ApplicationBody, AuditEventView, CaseIdParams, CaseView, listOf, MaterialsBody, Nullable } from '../../schemas.js';
 import { toAuditEventView } from '../../views.js';
 import { CaseListQuery, EventsQuery, HandoutBody, OpenCaseBody, ReasonBody, StageParams } from './schemas.js';
 
@@ -32,7 +32,7 @@ const EventsView = Type.Object({
     Type.Object(
       {
         verified: Type.Boolean(),
-        brokenAtSeq: Type.Union([Type.Integer(), Type.Null()], { description: 'the first event whose link does not hold' }),
+        brokenAtSeq: Nullable(Type.Integer({ description: 'the first event whose link does not hold' })),
       },
       { description: 'with ?verify=true: the whole chain recomputed on the server' },
     ),

@@ -1,7 +1,7 @@
 /** The counter's one-time notices (一次性告知, SPEC §6.1): what an applicant lacked, told at once. */
 import { Type } from '@sinclair/typebox';
 import { STAGE_CODES } from '../../../domain/catalog.js';
-import { Cursor, Instant, Limit, Materials, Param, StringEnum } from '../../schemas.js';
+import { Cursor, Instant, Limit, Materials, Nullable, Param, StringEnum } from '../../schemas.js';
 import { OpenCaseBody } from '../cases/schemas.js';
 
 /** For a later stage of an open case: the set the applicant brought for it. */
@@ -24,7 +24,7 @@ export const IntakeNoticeView = Type.Object({
   noticeId: Type.String(),
   number: Type.String(),
   projectCode: Type.String(),
-  caseId: Type.Union([Type.String(), Type.Null()]),
+  caseId: Nullable(Type.String()),
   stage: StringEnum(STAGE_CODES),
   missing: Type.Array(MissingMaterialView),
   issuedAt: Instant,
