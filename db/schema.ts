@@ -142,7 +142,16 @@ export const cases = pgTable(
     // a project's earlier cases (trips counted since the last one closed)
     index('cases_project_idx').on(t.projectCode, t.closedAt),
     index('cases_agency_idx').on(t.agencySince.desc().nullsFirst(), t.caseId.desc().nullsFirst()).where(sql`${t.agencySince} is not null`),
-    index('cases_status_created_idx').on(t.status, t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
+    // newest first by status; the board moments after the keys let a light filter (red: deadline
+    // passed) be checked in the index alone, however far down the page's cases lie
+    index('cases_status_created_idx').on(
+      t.status,
+      t.createdAt.desc().nullsFirst(),
+      t.caseId.desc().nullsFirst(),
+      t.boardDeadline,
+      t.boardYellowFrom,
+      t.boardRunning,
+    ),
     index('cases_created_idx').on(t.createdAt.desc().nullsFirst(), t.caseId.desc().nullsFirst()),
     // the board: red first by deadline; the rest by level from the moment they are at risk
     index('cases_board_red_idx').on(t.boardDueIndex, t.escalationLevel.desc().nullsFirst(), t.caseId).where(sql`${t.status} = 'open'`),

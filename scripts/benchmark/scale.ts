@@ -227,7 +227,8 @@ export async function measureScale(
 /**
  * N cases written straight into a database of their own (no workflows): what the read model
  * holds for a city's caseload. Half are late (their stage-1 deadlines passed), a tenth escalated;
- * a third of the tasks are decided, counted in the statistics as the sync would count them.
+ * a third of the tasks are decided, counted in the statistics as the sync would count them. The board
+ * moments are approximate (the due index counts five working days a week), the order they give is real.
  */
 export async function seedReadModel(url: string, cases: number): Promise<void> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
@@ -235,12 +236,13 @@ export async function seedReadModel(url: string, cases: number): Promise<void> {
     await sql.unsafe(`
       insert into cases (case_id, project_code, project_name, project_type, applicant, materials, status, current_stage,
         awaiting, catalog_version, accepted_at, accepted_on, opened_by, start_input, version, workflow_ran, created_at,
-        board_deadline, board_yellow_from, board_from, board_running, board_departments, escalation_level)
+        board_deadline, board_due_index, board_yellow_from, board_from, board_running, board_departments, escalation_level)
       select 'S' || lpad(i::text, 9, '0'), '2026-610100-47-01-' || lpad(i::text, 6, '0'), '种子项目 ' || i, 'gov-building',
         '{"name":"种子建设单位","creditCode":"91610100MA00000000"}', '[]', 'open', 'land-use-planning',
         'departments', 1, accepted, (accepted at time zone 'Asia/Shanghai')::date, '{"sub":"seed","name":"seed","role":"admin"}',
         '{"rules":{"stalled":{"noActivityWorkingDays":5,"applicantSilentWorkingDays":10}}}', 6, true, accepted,
-        accepted + interval '7 days', accepted + interval '5 days', accepted + interval '5 days', true,
+        accepted + interval '7 days', ((accepted at time zone 'Asia/Shanghai')::date + 7 - date '2000-01-01') * 5 / 7,
+        accepted + interval '5 days', accepted + interval '5 days', true,
         '{drc,nrp,eco,heritage}', case when i % 10 = 0 then 1 else 0 end
       from (select i, now() - ((i % 2) * (1 + i % 60) * interval '1 day') - interval '1 hour' as accepted
             from generate_series(1, ${cases}) i) s;
@@ -265,8 +267,9 @@ export async function seedReadModel(url: string, cases: number): Promise<void> {
       insert into escalations (escalation_id, case_id, task_id, level, origin, reason, status, opened_at, opened_by)
       select case_id || '-E1', case_id, case_id || '-project-approval', 1, 'auto', '超过承诺时限未办结', 'open', now(),
         '{"sub":"system","name":"system","role":"system"}'
-      from cases where escalation_level = 1;
-      analyze;`);
+      from cases where escalation_level = 1;`);
+    // as autovacuum leaves a table at rest: statistics gathered, pages marked all-visible
+    await sql.unsafe('vacuum analyze');
   } finally {
     await sql.end();
   }

@@ -1,0 +1,2 @@
+DROP INDEX "cases_status_created_idx";--> statement-breakpoint
+CREATE INDEX "cases_status_created_idx" ON "cases" USING btree ("status","created_at" DESC NULLS FIRST,"case_id" DESC NULLS FIRST,"board_deadline","board_yellow_from","board_running");
