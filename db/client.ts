@@ -34,17 +34,27 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/** Socket and driver codes of a connection that failed or was lost (not of a statement refused). */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, shutting down, in recovery)
+]);
+
 function isUnavailableCode(code: unknown): boolean {
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === 'CONNECTION_CLOSED' ||
-    code === 'CONNECTION_ENDED' ||
-    code === 'CONNECTION_DESTROYED' ||
-    code === 'CONNECT_TIMEOUT' ||
-    code === '57P01' || // admin_shutdown
-    code === '57P03' // cannot_connect_now
-  );
+  // SQLSTATE class 08: connection exception
+  return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code));
 }
 
 /** The SQLSTATE of a PostgreSQL error (drizzle wraps the driver's error), if there is one. */
