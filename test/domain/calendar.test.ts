@@ -100,7 +100,7 @@ describe('computeStatutoryHolidays (years without a published schedule)', () => 
   it('counts a year by its own rules when calendars share the running counts (a publication changes the count)', () => {
     const provisional = new WorkingCalendar(SEED_SCHEDULES, 'Asia/Shanghai');
     expect(provisional.workingDaysInYear(2027)).toBe(254);
-    // the same year published with one more holiday and one make-up Saturday, in a second calendar
+    // the same year published with one more holiday and two make-up Saturdays, in a second calendar
     const published = new WorkingCalendar(
       [...SEED_SCHEDULES, { year: 2027, version: 1, holidays: [...computeStatutoryHolidays(2027), { from: '2027-03-03', to: '2027-03-03', name: '测试' }], makeUpDays: ['2027-03-06', '2027-03-13'] }],
       'Asia/Shanghai',
