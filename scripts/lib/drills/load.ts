@@ -156,7 +156,8 @@ export function startLoad(apiUrls: string[], tokens: ApiClient['tokens'], option
           const code: string | undefined = json?.error?.code;
           if (response.status < 500 && response.status !== 429 && code !== 'IDEMPOTENCY_KEY_IN_USE') {
             full.status = response.status;
-            full.answer = response.ok ? answerOf(json) : (code ?? null);
+            // a refusal keeps its message too: the drill's report is all there is to go on afterwards
+            full.answer = response.ok ? answerOf(json) : code ? `${code} (${String(json?.error?.message ?? '')})` : null;
             full.replayed = response.headers.get('idempotent-replayed') === 'true';
             full.answeredAtMs = Date.now();
             ledger.requests.push(full);
