@@ -25,6 +25,8 @@ export interface AppConfig {
   authMaxTokenLifetimeSeconds: number;
   timeZone: string;
   rateLimitPerMinute: number;
+  /** cases whose rows each API process keeps between list reads (db/case-cache.ts) */
+  caseCacheSize: number;
   notifyWebhookUrl: string | undefined;
   notifyWebhookSecret: string | undefined;
   /** when set, GET /metrics (API) needs `Authorization: Bearer <metricsToken>` */
@@ -144,6 +146,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authMaxTokenLifetimeSeconds: duration(env, 'AUTH_MAX_TOKEN_LIFETIME', 30 * 86_400),
     timeZone: timeZone(env),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
+    caseCacheSize: integer(env, 'API_CASE_CACHE_SIZE', 2000, 0, 1_000_000),
     notifyWebhookUrl: optional(env, 'NOTIFY_WEBHOOK_URL'),
     notifyWebhookSecret: optional(env, 'NOTIFY_WEBHOOK_SECRET'),
     metricsToken: optional(env, 'METRICS_TOKEN'),

@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../domain/errors.js';
+import { createCaseRowCache } from '../db/case-cache.js';
 import { createCaseSyncWriter } from '../db/case-sync.js';
 import type { Database } from '../db/client.js';
 import { rateLimitKey, registerAuthentication } from './auth.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   authMaxTokenLifetimeSeconds?: number;
   timeZone: string;
   rateLimitPerMinute: number;
+  /** cases whose rows each API process keeps between list reads (0: none; default 2,000) */
+  caseCacheSize?: number;
   /** when set, `GET /metrics` needs `Authorization: Bearer <metricsToken>` */
   metricsToken?: string | undefined;
   logLevel?: string;
@@ -88,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     timeZone: options.timeZone,
     reference,
     idempotency,
+    caseRows: createCaseRowCache(options.db, { limit: options.caseCacheSize ?? 2000 }),
     opening: {
       db: options.db,
       temporal: options.temporal,

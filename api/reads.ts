@@ -7,7 +7,6 @@ import type { FastifyInstance } from 'fastify';
 import type { Actor } from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
 import {
-  findCasesWithRows,
   findCaseWithRows,
   findEscalation,
   findTaskRow,
@@ -45,13 +44,9 @@ export async function toCaseViews(app: FastifyInstance, rows: CaseWithRows[]): P
   return rows.map((row) => toCaseView(view, row, row.stages, row.tasks, row.certificates, row.escalations));
 }
 
-/** Full Case views for a page of case rows: their rows in one statement. */
+/** Full Case views for a page of case rows: unchanged cases from the process's copies, the others in one statement. */
 export async function loadCaseViews(app: FastifyInstance, rows: { caseId: string }[]): Promise<CaseView[]> {
-  const loaded = new Map((await findCasesWithRows(app.db, rows.map((r) => r.caseId))).map((row) => [row.caseId, row]));
-  return toCaseViews(
-    app,
-    rows.map((row) => loaded.get(row.caseId)).filter((row): row is CaseWithRows => row !== undefined),
-  );
+  return toCaseViews(app, await app.caseRows.load(rows.map((r) => r.caseId)));
 }
 
 /** The case as it is now (after a command, or for its only reader). */

@@ -23,6 +23,7 @@ export async function runApi(config: AppConfig, db: Database): Promise<() => Pro
     metricsToken: config.metricsToken,
     timeZone: config.timeZone,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    caseCacheSize: config.caseCacheSize,
     logLevel: config.logLevel,
     console: {
       temporalUiUrl: config.console.temporalUiUrl,

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
+import type { CaseRowCache } from '../db/case-cache.js';
 import type { Database } from '../db/client.js';
 import type { IdempotencyStore } from './idempotency.js';
 import type { OpeningDependencies } from './opening.js';
@@ -20,6 +21,8 @@ export interface ApiServices {
   /** catalog, rules and calendar, held in memory */
   reference: ReferenceData;
   idempotency: IdempotencyStore;
+  /** case rows kept between list reads, checked against the database on every read (db/case-cache.ts) */
+  caseRows: CaseRowCache;
   /** what opening a case needs (api/opening.ts) */
   opening: OpeningDependencies;
 }

@@ -56,7 +56,7 @@ export function printReport(report: BenchReport): void {
   console.log(
     `Settings: concurrency ${s.concurrency}; worker cache ${s.worker.maxCachedWorkflows} workflows, ` +
       `${s.worker.maxConcurrentWorkflowTaskExecutions} concurrent workflow tasks, ${s.worker.maxConcurrentLocalActivityExecutions} local activities; ` +
-      `${s.databasePoolSizePerProcess} connections per process; ${s.database}; ${s.temporal}`,
+      `${s.databasePoolSizePerProcess} connections per process; API case cache ${s.apiCaseCacheSize ?? 'off'} cases; ${s.database}; ${s.temporal}`,
   );
   const { yardsticks: y, writePath: w } = report;
   if (y && w) {

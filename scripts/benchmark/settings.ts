@@ -22,6 +22,8 @@ export interface BenchSettings {
   concurrency: number;
   worker: WorkerSettings;
   databasePoolSizePerProcess: number;
+  /** cases whose rows each API process keeps between list reads (API_CASE_CACHE_SIZE) */
+  apiCaseCacheSize?: number;
   database: string;
   temporal: string;
 }
@@ -31,6 +33,7 @@ export function describeSettings(options: { concurrency: number; databaseUrl: st
     concurrency: options.concurrency,
     worker: benchWorkerSettings(),
     databasePoolSizePerProcess: Number(process.env.DATABASE_POOL_SIZE ?? '10'),
+    apiCaseCacheSize: Number(process.env.API_CASE_CACHE_SIZE ?? '2000'),
     database: options.embedded ? 'embedded PostgreSQL 18 (durable: fsync on, synchronous commit)' : new URL(options.databaseUrl).host,
     temporal: 'Temporal CLI dev server 1.5.1 (SQLite file)',
   };
