@@ -13,14 +13,12 @@ import { createCaseSyncWriter } from '../../db/case-sync.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { caseLightSql, findAuditEvents, findCases, findOpenTasksOfCurrentStages, insertCaseRow } from '../../db/queries.js';
 import { cases } from '../../db/schema.js';
-import { SEED_CATALOG } from '../../db/seed.js';
 import { WorkingCalendar } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
-import { DEFAULT_CLOCK_RULES, DEFAULT_STALL_RULES, type CaseStartInput, type CaseSync, type TaskState } from '../../domain/case-types.js';
-import { resolveCasePlan } from '../../domain/catalog.js';
+import { DEFAULT_STALL_RULES, type CaseSync, type TaskState } from '../../domain/case-types.js';
 import { computeCaseLight, computeTaskLight, type Light } from '../../domain/light.js';
 import { buildBoard, buildBoardEntry, computeBoardMoments, type BoardTaskInput } from '../../domain/supervision.js';
-import { createFreshDatabase, newCreditCode, newProjectCode, TIME_ZONE } from '../support/stack.js';
+import { createFreshDatabase, startInputOf, TIME_ZONE } from '../support/stack.js';
 
 let database: DatabaseHandle;
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
@@ -33,28 +31,7 @@ beforeAll(async () => {
 });
 afterAll(async () => database?.close());
 
-function startInput(caseId: string): CaseStartInput {
-  return {
-    caseId,
-    project: {
-      projectCode: newProjectCode(),
-      projectName: `读模型 ${caseId}`,
-      projectType: 'social-small',
-      applicant: { name: '建设单位', creditCode: newCreditCode() },
-      location: null,
-      totalInvestment: null,
-      landArea: null,
-      floorArea: null,
-    },
-    materials: [],
-    plan: resolveCasePlan(SEED_CATALOG, 'social-small'),
-    acceptedAtMs: NOW - 30 * DAY,
-    openedBy: actor,
-    calendar: SEED_SCHEDULES,
-    timeZone: TIME_ZONE,
-    rules: DEFAULT_CLOCK_RULES,
-  };
-}
+const startInput = (caseId: string) => startInputOf(caseId, { projectName: `读模型 ${caseId}`, acceptedAtMs: NOW - 30 * DAY, openedBy: actor });
 
 /** A generated open task of a case's current stage, with its clock's moments around NOW. */
 const generatedTask = fc.record({

@@ -12,16 +12,12 @@ import { waitForCaseSynced } from '../../api/temporal-edge.js';
 import { connectDatabase } from '../../db/client.js';
 import { findCalendarYears, findCaseRow, getRules, insertCaseRow } from '../../db/queries.js';
 import { idempotencyKeys } from '../../db/schema.js';
-import { SEED_CATALOG } from '../../db/seed.js';
-import { resolveCasePlan } from '../../domain/catalog.js';
-import type { CaseStartInput } from '../../domain/case-types.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
 import {
   call,
   caseBody,
-  newCreditCode,
-  newProjectCode,
   requireInfrastructure,
+  startInputOf,
   startStack,
   TIME_ZONE,
   buildTestApp,
@@ -40,26 +36,13 @@ afterAll(async () => stack?.close());
 describe('a case whose workflow never started (the API died after writing its row)', () => {
   it('is started by the sweep and its read model catches up', async () => {
     const actor = { sub: 'window-1', name: 'window', role: 'window' as const };
-    const input: CaseStartInput = {
-      caseId: `C20261128-SWEEP${Date.now() % 1000}`,
-      project: {
-        projectCode: newProjectCode(),
-        projectName: '断电时受理的项目',
-        projectType: 'social-small',
-        applicant: { name: '某建设单位', creditCode: newCreditCode() },
-        location: null,
-        totalInvestment: null,
-        landArea: null,
-        floorArea: null,
-      },
-      materials: [],
-      plan: resolveCasePlan(SEED_CATALOG, 'social-small'),
+    const input = startInputOf(`C20261128-SWEEP${Date.now() % 1000}`, {
+      projectName: '断电时受理的项目',
       acceptedAtMs: Date.now(),
       openedBy: actor,
       calendar: await findCalendarYears(stack.database.db),
-      timeZone: TIME_ZONE,
       rules: await getRules(stack.database.db),
-    };
+    });
     await insertCaseRow(stack.database.db, input, actor);
     expect((await findCaseRow(stack.database.db, input.caseId))?.version).toBe(0);
 

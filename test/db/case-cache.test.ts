@@ -7,11 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaseRowCache } from '../../db/case-cache.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { findCasesWithRows, insertCaseRow } from '../../db/queries.js';
-import { SEED_CATALOG } from '../../db/seed.js';
-import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
-import { DEFAULT_CLOCK_RULES, type CaseStartInput } from '../../domain/case-types.js';
-import { resolveCasePlan } from '../../domain/catalog.js';
-import { createFreshDatabase, newCreditCode, newProjectCode, TIME_ZONE } from '../support/stack.js';
+import { createFreshDatabase, startInputOf } from '../support/stack.js';
 
 let database: DatabaseHandle;
 const actor = { sub: 'window-cache', name: 'window', role: 'window' as const };
@@ -22,28 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => database?.close());
 
-function startInput(caseId: string): CaseStartInput {
-  return {
-    caseId,
-    project: {
-      projectCode: newProjectCode(),
-      projectName: `缓存 ${caseId}`,
-      projectType: 'social-small',
-      applicant: { name: '建设单位', creditCode: newCreditCode() },
-      location: null,
-      totalInvestment: null,
-      landArea: null,
-      floorArea: null,
-    },
-    materials: [],
-    plan: resolveCasePlan(SEED_CATALOG, 'social-small'),
-    acceptedAtMs: NOW,
-    openedBy: actor,
-    calendar: SEED_SCHEDULES,
-    timeZone: TIME_ZONE,
-    rules: DEFAULT_CLOCK_RULES,
-  };
-}
+const startInput = (caseId: string) => startInputOf(caseId, { projectName: `缓存 ${caseId}`, acceptedAtMs: NOW, openedBy: actor });
 
 /** A case with a stage and two tasks, written straight into the read model. */
 async function writeCase(caseId: string): Promise<void> {

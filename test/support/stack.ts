@@ -14,6 +14,10 @@ import postgres from 'postgres';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { prepareDatabase } from '../../db/prepare.js';
 import { SEED_CATALOG } from '../../db/seed.js';
+import type { YearSchedule } from '../../domain/calendar.js';
+import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
+import { DEFAULT_CLOCK_RULES, type Actor, type CaseStartInput, type ClockRules } from '../../domain/case-types.js';
+import { resolveCasePlan } from '../../domain/catalog.js';
 import { computeCreditCodeCheck } from '../../domain/identifiers.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
 import { completeMaterials } from './materials.js';
@@ -139,6 +143,36 @@ export function newProjectCode(): string {
 export function newCreditCode(): string {
   const body = `91610100MA${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
   return body + computeCreditCodeCheck(body);
+}
+
+/**
+ * A social-small case's start input as the API would build it (without materials), for tests
+ * that write a case row straight into the read model. Calendar and rules default to the seed's.
+ */
+export function startInputOf(
+  caseId: string,
+  options: { projectName: string; acceptedAtMs: number; openedBy: Actor; calendar?: YearSchedule[]; rules?: ClockRules },
+): CaseStartInput {
+  return {
+    caseId,
+    project: {
+      projectCode: newProjectCode(),
+      projectName: options.projectName,
+      projectType: 'social-small',
+      applicant: { name: '建设单位', creditCode: newCreditCode() },
+      location: null,
+      totalInvestment: null,
+      landArea: null,
+      floorArea: null,
+    },
+    materials: [],
+    plan: resolveCasePlan(SEED_CATALOG, 'social-small'),
+    acceptedAtMs: options.acceptedAtMs,
+    openedBy: options.openedBy,
+    calendar: options.calendar ?? SEED_SCHEDULES,
+    timeZone: TIME_ZONE,
+    rules: options.rules ?? DEFAULT_CLOCK_RULES,
+  };
 }
 
 /** An opening request with the stage-1 checklist complete for its project type (override `materials` to test the check). */
