@@ -4,6 +4,8 @@
  * its change is in the read model). Each reads what it needs once.
  */
 import type { FastifyInstance } from 'fastify';
+import build from 'fast-json-stringify';
+import type { WorkingCalendar } from '../domain/calendar.js';
 import type { Actor } from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
 import {
@@ -14,8 +16,8 @@ import {
   type CaseWithRows,
 } from '../db/queries.js';
 import { canReadCase, stageLeadsOf } from './policy.js';
-import type { CaseView, EscalationView, TaskView } from './schemas.js';
-import { toCaseView, toEscalationView, toTaskView, type ViewContext } from './views.js';
+import { CaseView, type EscalationView, type TaskView } from './schemas.js';
+import { toCaseView, toEscalationView, toTaskView, viewsValidUntil, type ViewContext } from './views.js';
 
 /** The calendar as published now and the moment lights and used days are computed for. */
 export async function viewContext(app: FastifyInstance): Promise<ViewContext> {
@@ -48,6 +50,41 @@ export async function toCaseViews(app: FastifyInstance, rows: CaseWithRows[]): P
 export async function loadCaseViews(app: FastifyInstance, rows: { caseId: string }[]): Promise<CaseView[]> {
   return toCaseViews(app, await app.caseRows.load(rows.map((r) => r.caseId)));
 }
+
+/**
+ * A case's whole view as JSON bytes, kept with the rows object it was built from (db/case-cache.ts
+ * hands out the same object while the case is unchanged) for as long as the clock leaves it
+ * unchanged (viewsValidUntil) under the same calendar.
+ */
+const renderedViews = new WeakMap<CaseWithRows, { calendar: WorkingCalendar; from: number; until: number; json: Buffer }>();
+/** The schema the route's own serializer uses for each item, so the bytes are the same. */
+const serializeCaseView = build(CaseView);
+
+function renderCaseView(ctx: ViewContext, row: CaseWithRows): Buffer {
+  const kept = renderedViews.get(row);
+  if (kept && kept.calendar === ctx.calendar && ctx.now >= kept.from && ctx.now < kept.until) return kept.json;
+  const view = toCaseView(ctx, row, row.stages, row.tasks, row.certificates, row.escalations);
+  const json = Buffer.from(serializeCaseView(view));
+  renderedViews.set(row, { calendar: ctx.calendar, from: ctx.now, until: viewsValidUntil(ctx, row.tasks), json });
+  return json;
+}
+
+/**
+ * A page of whole Case views (SPEC lists shape) as JSON bytes, for callers who see cases whole
+ * (not reviewers, whose views are scoped): unchanged cases are neither read, mapped nor
+ * serialized again, and the bytes go out without being measured or encoded again.
+ */
+export async function renderCasePage(app: FastifyInstance, rows: { caseId: string }[], nextCursor: string | null): Promise<Buffer> {
+  const [ctx, loaded] = await Promise.all([viewContext(app), app.caseRows.load(rows.map((r) => r.caseId))]);
+  const parts: Buffer[] = [Buffer.from('{"items":[')];
+  loaded.forEach((row, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(renderCaseView(ctx, row));
+  });
+  parts.push(Buffer.from(`],"nextCursor":${JSON.stringify(nextCursor)}}`));
+  return Buffer.concat(parts);
+}
+const COMMA = Buffer.from(',');
 
 /** The case as it is now (after a command, or for its only reader). */
 export async function reloadCaseView(app: FastifyInstance, caseId: string): Promise<CaseView> {

@@ -37,6 +37,24 @@ function usedWorkingDays(ctx: ViewContext, row: TaskRow): number {
   return row.usedBeforeRun + running;
 }
 
+/**
+ * Until when views built at `ctx.now` from these tasks stay exactly what they would be if built
+ * again: a pending task's light turns yellow at its yellow moment and red just after its
+ * deadline, and used working days count by the local day. Nothing else in a view moves with the
+ * clock (every other field comes from the rows).
+ */
+export function viewsValidUntil(ctx: ViewContext, taskRows: readonly TaskRow[]): number {
+  let until = ctx.calendar.endOfDay(ctx.calendar.localDate(ctx.now)) + 1;
+  for (const task of taskRows) {
+    if (task.status !== 'pending') continue;
+    const yellowFrom = ms(task.yellowFrom);
+    if (yellowFrom !== null && yellowFrom > ctx.now) until = Math.min(until, yellowFrom);
+    const deadline = ms(task.deadline);
+    if (deadline !== null && deadline >= ctx.now) until = Math.min(until, deadline + 1);
+  }
+  return until;
+}
+
 export function toTaskView(ctx: ViewContext, row: TaskRow): TaskView {
   const used = usedWorkingDays(ctx, row);
   const total = row.committedWorkingDays + (row.extension?.workingDays ?? 0);

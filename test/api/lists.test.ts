@@ -72,6 +72,27 @@ describe('GET /v1/cases', () => {
     expect(item.stages).toHaveLength(4);
     expect(item.stages[0].tasks).toHaveLength(5);
   });
+
+  it('lists each case exactly as GET /v1/cases/{caseId} shows it, read again after it changes', async () => {
+    const asSingles = async () => Promise.all(caseIds.map(async (id) => (await call(stack.app, 'GET', `/v1/cases/${id}`, coordinator)).json()));
+    const listed = async () => {
+      const response = await call(stack.app, 'GET', '/v1/cases', window);
+      expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+      return [...response.json().items].reverse();
+    };
+    // twice: the second page is served from the kept rows and bytes
+    expect(await listed()).toEqual(await asSingles());
+    expect(await listed()).toEqual(await asSingles());
+
+    const changed = caseIds[0]!;
+    await call(stack.app, 'POST', `/v1/cases/${changed}/tasks/${changed}-project-approval/decision`, await stack.token({ role: 'reviewer', department: 'drc' }), {
+      decision: 'approve',
+      opinion: '同意',
+    });
+    const after = await listed();
+    expect(after[0].stages[0].tasks.find((t: { itemCode: string }) => t.itemCode === 'project-approval').status).toBe('approved');
+    expect(after).toEqual(await asSingles());
+  });
 });
 
 describe('GET /v1/tasks', () => {

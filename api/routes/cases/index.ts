@@ -20,7 +20,7 @@ import { runCaseCommand } from '../../commands.js';
 import { parsePastInstant } from '../../instants.js';
 import { newCaseId, openNewCase } from '../../opening.js';
 import { isReviewer, scopeCaseView, scopeEvent, stageLeadsOf } from '../../policy.js';
-import { getVisibleCase, loadCaseViews, reloadCaseView, toCaseViews } from '../../reads.js';
+import { getVisibleCase, loadCaseViews, reloadCaseView, renderCasePage, toCaseViews } from '../../reads.js';
 import { ApplicationBody, AuditEventView, CaseIdParams, CaseView, listOf, MaterialsBody, Nullable } from '../../schemas.js';
 import { toAuditEventView } from '../../views.js';
 import { CaseListQuery, EventsQuery, HandoutBody, OpenCaseBody, ReasonBody, StageParams } from './schemas.js';
@@ -119,7 +119,7 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: listOf(CaseView) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const actor = actorOf(request);
       const query = request.query;
       const { rows, nextCursor } = await findCases(app.db, {
@@ -128,8 +128,14 @@ export const caseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         limit: query.limit ?? 50,
         now: new Date(),
       });
-      const views = await loadCaseViews(app, rows);
-      return { items: views.map((view) => scopeCaseView(view, actor)), nextCursor };
+      if (isReviewer(actor)) {
+        const views = await loadCaseViews(app, rows);
+        return { items: views.map((view) => scopeCaseView(view, actor)), nextCursor };
+      }
+      // whole views, already serialized by the same schema (api/reads.ts renderCasePage): bytes,
+      // which the typed reply does not know, sent as they are
+      const page = await renderCasePage(app, rows, nextCursor);
+      return reply.type('application/json; charset=utf-8').send(page as never);
     },
   );
 
