@@ -15,7 +15,7 @@ import { connectDatabase } from '../../db/client.js';
 import { prepareDatabase } from '../../db/prepare.js';
 import { caseWorkflowId } from '../../temporal.config.js';
 import { getWorkflowBundle } from '../../worker/create-worker.js';
-import { ApiError, createApiClient, benchCaseBody, type ApiClient } from './api-client.js';
+import { ApiError, BENCH_DEPARTMENTS, createApiClient, benchCaseBody, type ApiClient } from './api-client.js';
 import { measure, percentile, round, type Summary } from './measure.js';
 import { cpuSecondsOfTree } from './cpu.js';
 import { findFreePort, nodeArgs, startChild, stopChild, waitFor } from '../lib/processes.js';
@@ -52,6 +52,8 @@ export interface ScaleReport {
   /** every case in the read model when the reads were timed (a cluster keeps earlier runs' cases) */
   casesInReadModel?: number;
   reads: Record<string, Summary>;
+  /** decisions one after another, each on another live case, once the reads are timed */
+  decisions?: Summary;
   worker?: WorkerFigures;
   history?: HistoryCpu;
 }
@@ -92,6 +94,37 @@ async function measureReads(api: ApiClient, sampleCaseIds: string[], n: number, 
     reads[route] = await measure(n, 1, call, progress(route));
   }
   return reads;
+}
+
+/**
+ * Times `n` decisions one after another, each approving a pending task of another live case: what
+ * a reviewer waits for with the whole caseload in place (a write whose cost grew with the number
+ * of task rows would show here, not in the ratios, which run on a fresh stack).
+ */
+async function measureDecisions(
+  api: ApiClient,
+  caseIds: string[],
+  n: number,
+  progress: (label: string) => (done: number) => void,
+): Promise<Summary | undefined> {
+  type Listed = { stages: { status: string; tasks: { taskId: string; status: string; department: string }[] }[] };
+  const targets: { caseId: string; taskId: string; token: string }[] = [];
+  for (const caseId of caseIds) {
+    if (targets.length >= n) break;
+    const view = await api.call<Listed>('GET', `/v1/cases/${caseId}`, api.tokens.coordinator);
+    const task = view.stages.find((s) => s.status === 'in_review')?.tasks.find((t) => t.status === 'pending' && BENCH_DEPARTMENTS.includes(t.department));
+    if (task) targets.push({ caseId, taskId: task.taskId, token: api.tokens.reviewer(task.department) });
+  }
+  if (targets.length === 0) return undefined;
+  return measure(
+    targets.length,
+    1,
+    async (i) => {
+      const { caseId, taskId, token } = targets[i]!;
+      await api.call('POST', `/v1/cases/${caseId}/tasks/${taskId}/decision`, token, { decision: 'approve', opinion: '压测同意' }, randomUUID());
+    },
+    progress('decisions with the live cases'),
+  );
 }
 
 function residentMiBOf(pid: number | undefined): number {
@@ -204,6 +237,7 @@ export async function measureScale(
   }
   phase(`${options.cases} live cases opened in ${openSeconds} s (${casesInReadModel} cases in the read model); timing the read routes`);
   const reads = await measureReads(api, caseIds, 200, progress);
+  const decisions = await measureDecisions(api, caseIds, 100, progress);
   const cache = await cacheFigures(target.workerMetricsUrl);
   const resident = target.workerPids.map((pid) => residentMiBOf(pid));
   return {
@@ -212,6 +246,7 @@ export async function measureScale(
     openingsRetried: retried,
     casesInReadModel,
     reads,
+    ...(decisions ? { decisions } : {}),
     worker: {
       residentMiB: Math.max(0, ...resident),
       ...(resident.length > 1 ? { residentMiBEach: resident } : {}),
