@@ -104,7 +104,10 @@ function printScale(label: string, scale: ScaleReport | SeededReport): void {
     `${scale.openingsRetried ? `; ${scale.openingsRetried} openings answered 5xx first and sent again with their key` : ''})` : '';
   console.log(`\nRead routes with ${scale.cases} ${label}${opened} (target p99 < 50 ms, stats < 100 ms):`);
   for (const [route, summary] of Object.entries(scale.reads)) console.log(`  ${route.padEnd(44)} ${ms(summary)}`);
-  if (scale.decisions) console.log(`  ${'POST …/decision, one at a time (no target)'.padEnd(44)} ${ms(scale.decisions)}`);
+  if (scale.decisions) console.log(`  ${'POST …/decision, one at a time (no target)¹'.padEnd(44)} ${ms(scale.decisions)}`);
+  if (scale.decisions) {
+    console.log(`  ¹ each on another of the earliest cases: most are outside the worker's cache and replay their history first`);
+  }
   if ('worker' in scale && scale.worker) {
     const w = scale.worker;
     console.log(

@@ -237,8 +237,9 @@ export async function measureScale(
   }
   phase(`${options.cases} live cases opened in ${openSeconds} s (${casesInReadModel} cases in the read model); timing the read routes`);
   const reads = await measureReads(api, caseIds, 200, progress);
-  const decisions = await measureDecisions(api, caseIds, 100, progress);
+  // the cache as the reads left it; the decisions after it wake cases the cache may have let go
   const cache = await cacheFigures(target.workerMetricsUrl);
+  const decisions = await measureDecisions(api, caseIds, 100, progress);
   const resident = target.workerPids.map((pid) => residentMiBOf(pid));
   return {
     cases: options.cases,
