@@ -106,7 +106,12 @@ function printScale(label: string, scale: ScaleReport | SeededReport): void {
   for (const [route, summary] of Object.entries(scale.reads)) console.log(`  ${route.padEnd(44)} ${ms(summary)}`);
   if (scale.decisions) console.log(`  ${'POST …/decision, one at a time (no target)¹'.padEnd(44)} ${ms(scale.decisions)}`);
   if (scale.decisions) {
-    console.log(`  ¹ each on another of the earliest cases: most are outside the worker's cache and replay their history first`);
+    const limit = 'worker' in scale ? scale.worker?.cacheLimit : undefined;
+    console.log(
+      limit !== undefined && scale.cases > limit
+        ? `  ¹ each on another of the earliest cases: with ${scale.cases} cases and ${limit} cached workflows, most replay their history first`
+        : '  ¹ each on another of the earliest cases',
+    );
   }
   if ('worker' in scale && scale.worker) {
     const w = scale.worker;
