@@ -49,7 +49,9 @@ export function createCaseRowCache(db: Database, options: { limit: number }): Ca
   return {
     async load(caseIds) {
       if (caseIds.length === 0) return [];
-      if (options.limit === 0) return findCasesWithRows(db, caseIds);
+      const inOrder = (found: Map<string, CaseWithRows>) =>
+        caseIds.map((caseId) => found.get(caseId)).filter((row): row is CaseWithRows => row !== undefined);
+      if (options.limit === 0) return inOrder(new Map((await findCasesWithRows(db, caseIds)).map((row) => [row.caseId, row])));
       const current = await fingerprints(caseIds);
       const found = new Map<string, CaseWithRows>();
       const stale: string[] = [];
@@ -71,7 +73,7 @@ export function createCaseRowCache(db: Database, options: { limit: number }): Ca
         found.set(row.caseId, row);
         keep(row.caseId, current.get(row.caseId)!, row);
       }
-      return caseIds.map((caseId) => found.get(caseId)).filter((row): row is CaseWithRows => row !== undefined);
+      return inOrder(found);
     },
     stats: () => ({ size: kept.size, limit: options.limit, hits, misses }),
   };

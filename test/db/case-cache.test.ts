@@ -89,7 +89,7 @@ describe('the case-row cache', () => {
     expect(cache.stats()).toMatchObject({ size: 2, hits: 3, misses: 4 });
 
     const none = createCaseRowCache(database.db, { limit: 0 });
-    expect((await none.load(['LRU-1', 'LRU-2'])).map((c) => c.caseId)).toEqual(['LRU-1', 'LRU-2']);
+    expect((await none.load(['LRU-2', 'LRU-1', 'LRU-3'])).map((c) => c.caseId)).toEqual(['LRU-2', 'LRU-1', 'LRU-3']);
     await none.load(['LRU-1']);
     expect(none.stats()).toMatchObject({ size: 0, hits: 0 });
   });
