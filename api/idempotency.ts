@@ -73,6 +73,9 @@ type ClaimUpdate = Partial<typeof idempotencyKeys.$inferInsert>;
 
 export function createIdempotencyStore(db: Database, log: (error: unknown) => void = () => {}): IdempotencyStore {
   const instanceId = randomUUID();
+  // The claim and the answer run on every request with a key: plain statements, which the driver
+  // prepares once (building them with the query builder cost the API more than running them).
+  const client = db.$client;
   let timer: NodeJS.Timeout | undefined;
   /**
    * Claims of this process whose last write failed (the database was unreachable when the answer
@@ -87,7 +90,13 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
   async function settle(subject: string, key: string, update: ClaimUpdate): Promise<boolean> {
     const id = `${subject}\n${key}`;
     try {
-      await db.update(idempotencyKeys).set(update).where(whereClaim(subject, key));
+      if (update.statusCode !== undefined && update.statusCode !== null && Object.keys(update).length === 2) {
+        // an answer, the write every request ends with: a statement the driver prepares once
+        await client`update idempotency_keys set status_code = ${update.statusCode}, response = ${JSON.stringify(update.response ?? null)}::jsonb
+                  where subject = ${subject} and key = ${key}`;
+      } else {
+        await db.update(idempotencyKeys).set(update).where(whereClaim(subject, key));
+      }
       unsettled.delete(id);
       return true;
     } catch (error) {
@@ -126,11 +135,10 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
     const where = whereClaim(subject, key);
 
     let resourceId: string | null = named;
-    const claimed = await db
-      .insert(idempotencyKeys)
-      .values({ subject, key, requestHash, owner: instanceId, resourceId: named })
-      .onConflictDoNothing()
-      .returning({ key: idempotencyKeys.key });
+    const claimed = await client<{ key: string }[]>`
+      insert into idempotency_keys (subject, key, request_hash, owner, resource_id)
+      values (${subject}, ${key}, ${requestHash}, ${instanceId}, ${named})
+      on conflict do nothing returning key`;
     if (claimed.length === 0) {
       const [existing] = await db.select().from(idempotencyKeys).where(where);
       if (existing && existing.requestHash !== requestHash) {

@@ -461,16 +461,11 @@ function prepareHotReads(db: Database) {
         with: CASE_RELATIONS,
       })
       .prepare('cases_with_rows'),
-    // the case without its start input, but with the budget a decision is checked against
+    // the case without its start input (its budget is a column of its own)
     taskWithCase: db.query.tasks
       .findFirst({
         where: eq(tasks.taskId, sql.placeholder('taskId')),
-        with: {
-          case: {
-            columns: VIEW_COLUMNS,
-            extras: { budget: sql<Partial<CaseBudget> | null>`${cases.startInput}->'rules'->'budget'`.as('budget') },
-          },
-        },
+        with: { case: { columns: VIEW_COLUMNS } },
       })
       .prepare('task_with_case'),
     task: db.select().from(tasks).where(eq(tasks.taskId, sql.placeholder('taskId'))).prepare('task_by_id'),

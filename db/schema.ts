@@ -3,7 +3,7 @@
  * state; these tables are written by idempotent activities (and, for a case's opening row and
  * idempotency records, by the API) so that queries never have to ask Temporal.
  */
-import { relations, sql } from 'drizzle-orm';
+import { relations, sql, type SQL } from 'drizzle-orm';
 import {
   boolean,
   char,
@@ -20,6 +20,7 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { STAGE_CODES, type Catalog } from '../domain/catalog.js';
+import type { CaseBudget } from '../domain/budget.js';
 import type { HolidayRange } from '../domain/calendar.js';
 import {
   AGENCY_ACTIVITY_KINDS,
@@ -93,6 +94,10 @@ export const cases = pgTable(
     closedAt: instant('closed_at'),
     /** the workflow's start input, kept so a case whose workflow never started can be started later */
     startInput: jsonb('start_input').$type<CaseStartInput>().notNull(),
+    /** the budget the case was opened under (SPEC §6.0), kept beside the start input so a decision's read need not unpack the whole plan */
+    budget: jsonb('budget')
+      .$type<Partial<CaseBudget>>()
+      .generatedAlwaysAs((): SQL => sql`start_input -> 'rules' -> 'budget'`),
     /** last audit seq written (the opening's, by the API, then the workflow's) */
     version: integer('version').notNull().default(0),
     /** whether the case's workflow has written: until it does, the sweep starts it (a crash between row and start) */

@@ -7,6 +7,7 @@
  * A calendar is immutable: publishing a year's schedule means building a new WorkingCalendar.
  */
 import { lunarDatesOf } from './lunar-dates.js';
+import { provisionalWorkingDays } from './provisional-working-days.js';
 
 export type IsoDate = string; // 'YYYY-MM-DD'
 export interface HolidayRange { from: IsoDate; to: IsoDate; name: string }
@@ -159,6 +160,8 @@ export function computeStatutoryHolidays(year: number): HolidayRange[] {
 }
 
 interface YearRules {
+  /** the days of the year classified so far under these rules */
+  days: Map<IsoDate, DayClass>;
   holidays: Set<IsoDate>;
   makeUpDays: Set<IsoDate>;
   version: number | null;
@@ -174,6 +177,15 @@ interface YearRules {
  */
 const runningCounts = new Map<string, Int32Array>();
 
+/**
+ * What every calendar would otherwise build for itself, shared the same way (a workflow's
+ * calendar is new with every case, and each one counted from the anchor year): a zone's offsets
+ * by quarter hour, and each year's rules by the schedule they come from, with the days already
+ * classified under them. Each entry is a pure function of its key.
+ */
+const zoneOffsets = new Map<string, Map<number, number>>();
+const yearRules = new Map<string, YearRules>();
+
 /** Working days (Mon–Fri minus holidays, plus 调休上班 make-up days) and local time in one zone. */
 export class WorkingCalendar {
   readonly timeZone: string;
@@ -184,8 +196,7 @@ export class WorkingCalendar {
    * Memos: a calendar never changes, and deadlines are recomputed often (every timer scan of a
    * case, every board moment), so each answer is computed once. Bounded, cleared when full.
    */
-  private readonly offsets = new Map<number, number>();
-  private readonly days = new Map<IsoDate, DayClass>();
+  private readonly offsets: Map<number, number>;
   /** @internal computeDeadline's memo */
   readonly deadlines = new Map<string, Deadline>();
 
@@ -202,6 +213,9 @@ export class WorkingCalendar {
     }
     this.timeZone = timeZone;
     this.formatter = formatterOf(timeZone);
+    let offsets = zoneOffsets.get(timeZone);
+    if (!offsets) zoneOffsets.set(timeZone, (offsets = new Map()));
+    this.offsets = offsets;
   }
 
   /** the published schedule of a year, or the provisional one computed from the statutory holidays */
@@ -217,10 +231,10 @@ export class WorkingCalendar {
 
   /** A holiday on a weekend is reported as 'holiday': it is the holiday that made it a day off. */
   classify(date: IsoDate): DayClass {
-    const known = this.days.get(date);
-    if (known) return known;
     const weekend = isWeekend(date); // also rejects a malformed date before any lookup
     const rules = this.rulesOf(yearOf(date));
+    const known = rules.days.get(date);
+    if (known) return known;
     const provisional = rules.version === null;
     const day: DayClass = rules.makeUpDays.has(date)
       ? { working: true, makeUp: true, provisional }
@@ -229,7 +243,7 @@ export class WorkingCalendar {
         : weekend
           ? { working: false, reason: 'weekend', makeUp: false, provisional }
           : { working: true, makeUp: false, provisional };
-    remember(this.days, date, day);
+    rules.days.set(date, day); // at most a year's days
     return day;
   }
 
@@ -303,11 +317,24 @@ export class WorkingCalendar {
     const fromYear = yearOf(fromInclusive);
     const toYear = yearOf(toExclusive);
     const indexIn = (year: number, day: number) => day - toDayNumber(`${year}-01-01`);
-    const first = this.runningCountOf(fromYear);
-    if (fromYear === toYear) return first[indexIn(toYear, to)]! - first[indexIn(fromYear, from)]!;
-    let count = first.at(-1)! - first[indexIn(fromYear, from)]!;
-    for (let year = fromYear + 1; year < toYear; year += 1) count += this.runningCountOf(year).at(-1)!;
+    if (fromYear === toYear) {
+      const counts = this.runningCountOf(fromYear);
+      return counts[indexIn(toYear, to)]! - counts[indexIn(fromYear, from)]!;
+    }
+    const fromStart = indexIn(fromYear, from);
+    let count = fromStart === 0 ? this.workingDaysOfYear(fromYear) : this.runningCountOf(fromYear).at(-1)! - this.runningCountOf(fromYear)[fromStart]!;
+    for (let year = fromYear + 1; year < toYear; year += 1) count += this.workingDaysOfYear(year);
     return count + this.runningCountOf(toYear)[indexIn(toYear, to)]!;
+  }
+
+  /**
+   * A whole year's working days: for a year this calendar has no schedule for, from the table of
+   * provisional years (counting from the board's anchor in 2000 would otherwise classify every
+   * day since, in every workflow, whose calendar is new with each case), else counted.
+   */
+  private workingDaysOfYear(year: number): number {
+    const provisional = this.published.has(year) ? undefined : provisionalWorkingDays(year);
+    return provisional ?? this.runningCountOf(year).at(-1)!;
   }
 
   /**
@@ -346,15 +373,22 @@ export class WorkingCalendar {
   private rulesOf(year: number): YearRules {
     let rules = this.rules.get(year);
     if (!rules) {
-      const s = this.scheduleOf(year);
-      const holidays = [...new Set(s.holidays.flatMap(datesOf))].sort();
-      const makeUpDays = [...new Set(s.makeUpDays)].sort();
-      rules = {
-        holidays: new Set(holidays),
-        makeUpDays: new Set(makeUpDays),
-        version: s.version,
-        key: `${year}|${s.version ?? 'provisional'}|${holidays.join(',')}|${makeUpDays.join(',')}`,
-      };
+      const published = this.published.get(year);
+      const source = published ? `${year}|${published.version}|${JSON.stringify(published.holidays)}|${published.makeUpDays.join(',')}` : `${year}|provisional`;
+      rules = yearRules.get(source);
+      if (!rules) {
+        const s = this.scheduleOf(year);
+        const holidays = [...new Set(s.holidays.flatMap(datesOf))].sort();
+        const makeUpDays = [...new Set(s.makeUpDays)].sort();
+        rules = {
+          days: new Map(),
+          holidays: new Set(holidays),
+          makeUpDays: new Set(makeUpDays),
+          version: s.version,
+          key: `${year}|${s.version ?? 'provisional'}|${holidays.join(',')}|${makeUpDays.join(',')}`,
+        };
+        remember(yearRules, source, rules);
+      }
       this.rules.set(year, rules);
     }
     return rules;

@@ -14,6 +14,9 @@ import {
   type YearSchedule,
 } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
+import { LUNAR_FIRST_YEAR, LUNAR_LAST_YEAR } from '../../domain/lunar-dates.js';
+import { provisionalWorkingDays } from '../../domain/provisional-working-days.js';
+import { countProvisionalWorkingDays } from '../../scripts/generate-provisional-working-days.js';
 
 const cal = new WorkingCalendar(SEED_SCHEDULES, 'Asia/Shanghai');
 /** an instant written in Shanghai local time */
@@ -108,6 +111,39 @@ describe('computeStatutoryHolidays (years without a published schedule)', () => 
     expect(published.workingDaysInYear(2027)).toBe(254 - 1 + 2);
     expect(provisional.countWorkingDays('2000-01-01', '2027-12-31')).toBe(published.countWorkingDays('2000-01-01', '2027-12-31') - 1);
     expect(provisional.workingDaysInYear(2027)).toBe(254);
+  });
+
+  it('counts whole provisional years from the generated table exactly as day by day', () => {
+    for (let year = LUNAR_FIRST_YEAR; year <= LUNAR_LAST_YEAR; year += 1) {
+      expect(provisionalWorkingDays(year), String(year)).toBe(countProvisionalWorkingDays(year));
+    }
+    expect(provisionalWorkingDays(LUNAR_LAST_YEAR + 1)).toBeUndefined();
+  });
+
+  it('counts across years (table, published and partial years) as a day-by-day count does', () => {
+    const dayByDay = (calendar: WorkingCalendar, from: IsoDate, to: IsoDate) => {
+      let n = 0;
+      for (let d = from; d < to; d = addDays(d, 1)) if (calendar.isWorkingDay(d)) n += 1;
+      return n;
+    };
+    // a published year with extra holidays and make-up days between provisional ones
+    const mixed = new WorkingCalendar(
+      [...SEED_SCHEDULES, { year: 2012, version: 3, holidays: [{ from: '2012-06-11', to: '2012-06-15', name: '测试' }], makeUpDays: ['2012-06-16'] }],
+      'Asia/Shanghai',
+    );
+    for (const [from, to] of [
+      ['2000-01-01', '2027-03-15'],
+      ['2000-01-01', '2013-01-01'],
+      ['2011-12-31', '2012-01-02'],
+      ['2003-07-09', '2026-11-30'],
+      ['2012-01-01', '2013-01-01'],
+      ['2024-02-29', '2031-10-08'],
+    ] as const) {
+      expect(new WorkingCalendar(SEED_SCHEDULES, 'Asia/Shanghai').countWorkingDays(from, to), `${from}..${to}`).toBe(
+        dayByDay(new WorkingCalendar(SEED_SCHEDULES, 'Asia/Shanghai'), from, to),
+      );
+      expect(mixed.countWorkingDays(from, to), `${from}..${to} with 2012 published`).toBe(dayByDay(mixed, from, to));
+    }
   });
 });
 
