@@ -178,10 +178,11 @@ interface YearRules {
 const runningCounts = new Map<string, Int32Array>();
 
 /**
- * What every calendar would otherwise build for itself, shared the same way (a workflow's
- * calendar is new with every case, and each one counted from the anchor year): a zone's offsets
- * by quarter hour, and each year's rules by the schedule they come from, with the days already
- * classified under them. Each entry is a pure function of its key.
+ * What every calendar would otherwise build for itself, shared the same way by the calendars of
+ * one process (the API builds one for each case it opens): a zone's offsets by quarter hour, and
+ * each year's rules by the schedule they come from, with the days already classified under them.
+ * Each entry is a pure function of its key. (In the workflow sandbox every workflow starts with
+ * these empty: the SDK gives each its own module state; see workingDaysOfYear.)
  */
 const zoneOffsets = new Map<string, Map<number, number>>();
 const yearRules = new Map<string, YearRules>();
