@@ -75,13 +75,19 @@ export async function createApiClient(base: string, secret: string, departments:
 }
 
 let serial = randomInt(0, 500_000);
+/**
+ * Each run's projects get a region of their own (610000–619999, drawn once), so a run's codes do
+ * not meet the projects earlier runs left open: with one region, a cluster holding 55,000 open
+ * cases refused a new run's openings as CASE_ALREADY_OPEN.
+ */
+const region = 610_000 + randomInt(0, 10_000);
 
 /** A gov-building (or other) case as a window opens it, with a fresh project code. */
 export function benchCaseBody(projectType = 'gov-building', extra: Record<string, unknown> = {}): Record<string, unknown> {
   serial = (serial + 1) % 1_000_000;
   const body17 = `91610100MA${String(serial).padStart(7, '0')}`;
   return {
-    projectCode: `2026-610100-47-01-${String(serial).padStart(6, '0')}`,
+    projectCode: `2026-${region}-47-01-${String(serial).padStart(6, '0')}`,
     projectName: `压测项目 ${serial}`,
     projectType,
     applicant: { name: '压测建设单位', creditCode: body17 + computeCreditCodeCheck(body17) },
