@@ -69,12 +69,13 @@ export interface IdempotencyStore {
   stop(): Promise<void>;
 }
 
-type ClaimUpdate = Partial<typeof idempotencyKeys.$inferInsert>;
+/** How a claim ends: with the answer a repeat gets, or released for a retry to take over. */
+type Settlement = { answer: ActionResult } | { release: true };
 
 export function createIdempotencyStore(db: Database, log: (error: unknown) => void = () => {}): IdempotencyStore {
   const instanceId = randomUUID();
-  // The claim and the answer run on every request with a key: plain statements, which the driver
-  // prepares once (building them with the query builder cost the API more than running them).
+  // The claim and its settlement run on every request with a key: plain statements, which the
+  // driver prepares once (building them with the query builder cost the API more than running them).
   const client = db.$client;
   let timer: NodeJS.Timeout | undefined;
   /**
@@ -82,25 +83,27 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
    * was recorded or the claim released): written again with every heartbeat until they land, so
    * a claim never stays "in use" by a live process that has finished with it.
    */
-  const unsettled = new Map<string, { subject: string; key: string; update: ClaimUpdate }>();
+  const unsettled = new Map<string, { subject: string; key: string; settlement: Settlement }>();
 
   const whereClaim = (subject: string, key: string) => and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
 
   /** Records an answer or releases a claim; if the database refuses, keeps it for the heartbeat (false). */
-  async function settle(subject: string, key: string, update: ClaimUpdate): Promise<boolean> {
+  async function settle(subject: string, key: string, settlement: Settlement): Promise<boolean> {
     const id = `${subject}\n${key}`;
     try {
-      if (update.statusCode !== undefined && update.statusCode !== null && Object.keys(update).length === 2) {
-        // an answer, the write every request ends with: a statement the driver prepares once
-        await client`update idempotency_keys set status_code = ${update.statusCode}, response = ${JSON.stringify(update.response ?? null)}::jsonb
+      if ('answer' in settlement) {
+        const { statusCode, body } = settlement.answer;
+        await client`update idempotency_keys set status_code = ${statusCode}, response = ${JSON.stringify(body ?? null)}::jsonb
                   where subject = ${subject} and key = ${key}`;
       } else {
-        await db.update(idempotencyKeys).set(update).where(whereClaim(subject, key));
+        // released, not forgotten: a retry takes the claim over at once and keeps its resource ID
+        await client`update idempotency_keys set owner = null, created_at = 'epoch'
+                  where subject = ${subject} and key = ${key}`;
       }
       unsettled.delete(id);
       return true;
     } catch (error) {
-      unsettled.set(id, { subject, key, update });
+      unsettled.set(id, { subject, key, settlement });
       log(error);
       return false;
     }
@@ -111,8 +114,8 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
       .insert(apiInstances)
       .values({ instanceId })
       .onConflictDoUpdate({ target: apiInstances.instanceId, set: { heartbeatAt: sql`now()` } });
-    for (const { subject, key, update } of [...unsettled.values()]) {
-      if (!(await settle(subject, key, update))) break;
+    for (const { subject, key, settlement } of [...unsettled.values()]) {
+      if (!(await settle(subject, key, settlement))) break;
     }
   }
 
@@ -186,16 +189,15 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
     } catch (error) {
       if (error instanceof AppError && error.statusCode < 500 && !PASSING_REFUSALS.has(error.code)) {
         const body = { error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } };
-        await settle(subject, key, { statusCode: error.statusCode, response: body });
+        await settle(subject, key, { answer: { statusCode: error.statusCode, body } });
       } else {
-        // Released, not forgotten: a retry takes the claim over at once and keeps its resource ID.
-        await settle(subject, key, { owner: null, createdAt: new Date(0) });
+        await settle(subject, key, { release: true });
       }
       throw error;
     }
     // The action took effect: answer it even if its record must wait for the database (a retry
     // meanwhile is told the key is in use, then gets this answer once it is written).
-    await settle(subject, key, { statusCode: result.statusCode, response: result.body });
+    await settle(subject, key, { answer: result });
     return reply.code(result.statusCode).send(result.body);
   }
 

@@ -13,7 +13,6 @@ import type {
   TaskStatus,
 } from '../domain/case-types.js';
 import { AppError } from '../domain/errors.js';
-import type { CaseBudget } from '../domain/budget.js';
 import type { Light } from '../domain/light.js';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Database } from './client.js';
@@ -500,9 +499,6 @@ export async function findCasesWithRows(db: Database, caseIds: string[]): Promis
 }
 
 /** A task and its case (with the case's budget, without its start input), in one statement. */
-export async function findTaskWithCase(
-  db: Database,
-  taskId: string,
-): Promise<(TaskRow & { case: CaseViewRow & { budget: Partial<CaseBudget> | null } }) | undefined> {
+export async function findTaskWithCase(db: Database, taskId: string): Promise<(TaskRow & { case: CaseViewRow }) | undefined> {
   return hotReadsOf(db).taskWithCase.execute({ taskId });
 }

@@ -323,7 +323,8 @@ export class WorkingCalendar {
       return counts[indexIn(toYear, to)]! - counts[indexIn(fromYear, from)]!;
     }
     const fromStart = indexIn(fromYear, from);
-    let count = fromStart === 0 ? this.workingDaysOfYear(fromYear) : this.runningCountOf(fromYear).at(-1)! - this.runningCountOf(fromYear)[fromStart]!;
+    // the rest of the first year: a whole year when it starts on 1 January
+    let count = this.workingDaysOfYear(fromYear) - (fromStart === 0 ? 0 : this.runningCountOf(fromYear)[fromStart]!);
     for (let year = fromYear + 1; year < toYear; year += 1) count += this.workingDaysOfYear(year);
     return count + this.runningCountOf(toYear)[indexIn(toYear, to)]!;
   }
