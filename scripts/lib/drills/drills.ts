@@ -121,23 +121,41 @@ export const DRILLS: Drill[] = [
     run: async (context, observation) => {
       const { topology, load, settings, log } = context;
       await midStage(context);
-      // a decision sent to api-1 whose Idempotency-Key it has claimed and not answered yet
+      // A decision sent to api-1 whose Idempotency-Key it has claimed and not answered yet. The
+      // claim is seen in the database, but api-1 may answer it before a kill lands; so api-1 is
+      // frozen (SIGSTOP) first, and the claim read again: a key still unanswered while the process
+      // cannot run is one whose answer was never sent. If every claim was answered in the
+      // meantime, api-1 runs on (SIGCONT) and the drill waits for another.
       const database = connectDatabase(topology.databaseUrl, { max: 1 });
+      const api1 = topology.pidOf('api-1');
+      if (api1 === null) throw new Error('api-1 is not running');
+      const unanswered = async (keys: string[]) =>
+        (await database.sql<{ key: string }[]>`select key from idempotency_keys where key = any(${keys}) and status_code is null`).map((row) => row.key);
+      const toApi1 = () => [...load.inFlight.entries()].filter(([, r]) => r.kind === 'decide' && r.api === 0).map(([key]) => key);
       let caught: string | undefined;
+      let thawed = 0;
       try {
         while (!caught) {
-          const candidates = [...load.inFlight.entries()].filter(([, r]) => r.kind === 'decide' && r.api === 0).map(([key]) => key);
-          if (candidates.length > 0) {
-            const claimed = await database.sql<{ key: string }[]>`select key from idempotency_keys where key = any(${candidates}) and status_code is null`;
-            caught = claimed.map((row) => row.key).find((key) => load.inFlight.get(key)?.api === 0);
+          if (load.isOver()) throw new Error('the load finished before a decision was caught between its claim and its answer');
+          const candidates = toApi1();
+          if (candidates.length === 0 || (await unanswered(candidates)).length === 0) {
+            await sleep(2);
+            continue;
           }
-          if (!caught && load.isOver()) throw new Error('the load finished before a decision was caught between its claim and its answer');
-          if (!caught) await sleep(2);
+          process.kill(api1, 'SIGSTOP');
+          const frozenAtMs = Date.now();
+          const inFlight = inFlightDecisions(load);
+          caught = (await unanswered(toApi1()))[0];
+          if (!caught) {
+            process.kill(api1, 'SIGCONT');
+            thawed += 1;
+            continue;
+          }
+          observation.inFlightAtFault = inFlight;
+          observation.caught = caught;
+          observation.struckAtMs = frozenAtMs;
+          await topology.kill9('api-1');
         }
-        observation.inFlightAtFault = inFlightDecisions(load);
-        observation.caught = caught;
-        observation.struckAtMs = Date.now();
-        await topology.kill9('api-1');
       } finally {
         await database.close();
       }
@@ -145,7 +163,10 @@ export const DRILLS: Drill[] = [
       await sleep(settings.downtimeMs);
       await topology.start('api-1');
       observation.backAtMs = Date.now();
-      return [`api-1 kill -9 between claiming Idempotency-Key ${caught.slice(0, 8)}… and answering; ${observation.inFlightAtFault.length} decisions in flight`];
+      return [
+        `api-1 kill -9 between claiming Idempotency-Key ${caught.slice(0, 8)}… and answering; ${observation.inFlightAtFault.length} decisions in flight` +
+          (thawed > 0 ? ` (frozen ${thawed} time${thawed === 1 ? '' : 's'} before a claim was still held, and let run on)` : ''),
+      ];
     },
     assert: (ledger, observation) => {
       const problems = assertRidden(ledger, observation);
