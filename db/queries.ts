@@ -15,7 +15,7 @@ import type {
 import { AppError } from '../domain/errors.js';
 import type { Light } from '../domain/light.js';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
-import type { Database } from './client.js';
+import { preparingDatabase, type Database } from './client.js';
 import {
   auditEvents,
   calendarYears,
@@ -58,7 +58,7 @@ export async function getRules(db: Database): Promise<Required<ClockRules>> {
 }
 
 export async function findCalendarYears(db: Database): Promise<YearSchedule[]> {
-  const rows = await db.select().from(calendarYears).orderBy(asc(calendarYears.year));
+  const rows = await hotReadsOf(db).calendarYears.execute();
   return rows.map((r) => ({ year: r.year, version: r.version, holidays: r.holidays, makeUpDays: r.makeUpDays }));
 }
 
@@ -431,8 +431,9 @@ export async function findNotifications(
 }
 
 /*
- * The hot reads, each one statement prepared once per database (no query building per request):
- * a case with every row of it, and a task with its case.
+ * The hot reads, each one statement built once per database (no query building per request) and
+ * prepared once per connection (no parsing or planning per request: preparingDatabase): a case
+ * with every row of it, a task with its case, a task, the published calendar years.
  */
 /** A case row as views need it: without the start input (the whole plan, kept for the sweep). */
 const VIEW_COLUMNS = { startInput: false } as const;
@@ -444,7 +445,8 @@ const CASE_RELATIONS = {
   escalations: { orderBy: [asc(escalations.openedAt), asc(escalations.escalationId)] },
 };
 
-function prepareHotReads(db: Database) {
+function prepareHotReads(database: Database) {
+  const db = preparingDatabase(database);
   return {
     caseWithRows: db.query.cases
       .findFirst({
@@ -468,6 +470,8 @@ function prepareHotReads(db: Database) {
       })
       .prepare('task_with_case'),
     task: db.select().from(tasks).where(eq(tasks.taskId, sql.placeholder('taskId'))).prepare('task_by_id'),
+    // every opening reads them again after its start (api/opening.ts)
+    calendarYears: db.select().from(calendarYears).orderBy(asc(calendarYears.year)).prepare('calendar_years'),
   };
 }
 const hotReads = new WeakMap<Database, ReturnType<typeof prepareHotReads>>();
