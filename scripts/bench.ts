@@ -122,15 +122,18 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
     );
     if (!args['skip-ratios']) {
       const n = quick ? 200 : 600;
-      phase(`yardsticks: bare Temporal, ${n} operations each at concurrency ${concurrency}`);
-      report.yardsticks = await measureYardsticks(client, BARE_QUEUE, { n, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
-      phase(`the API's write path: ${n} openings and decisions, whole gov-building cases`);
+      const warmUp = n / 2;
+      report.settings.warmUp = warmUp;
+      phase(`yardsticks: bare Temporal, ${n} operations each at concurrency ${concurrency} (after ${warmUp} untimed of each)`);
+      report.yardsticks = await measureYardsticks(client, BARE_QUEUE, { n, warmUp, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
+      phase(`the API's write path: ${n} openings and decisions (after ${warmUp} untimed of each), whole gov-building cases`);
       const database = postgres(topology.databaseUrl, { max: 1, onnotice: () => {} });
       try {
         report.writePath = await measureWritePath(
           topology.api,
           {
             n,
+            warmUp,
             concurrency,
             fullCases: quick ? 16 : 40,
             workflowsYetToRun: async () => Number((await database`select count(*)::int as n from cases where not workflow_ran`)[0]?.n ?? 0),

@@ -26,6 +26,8 @@ export interface BenchSettings {
   apiCaseCacheSize?: number;
   database: string;
   temporal: string;
+  /** untimed operations of each kind run before each timed ratio measure, on both sides */
+  warmUp?: number;
 }
 
 export function describeSettings(options: { concurrency: number; databaseUrl: string; embedded: boolean }): BenchSettings {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { STAGE_CODES } from '../../domain/catalog.js';
 import { benchCaseBody, checklistMaterials, type ApiClient } from './api-client.js';
-import { measure, round, type Summary } from './measure.js';
+import { measure, round, runConcurrently, type Summary } from './measure.js';
 
 export interface WritePath {
   open: Summary;
@@ -53,38 +53,33 @@ async function decisionOrder(api: ApiClient, projectType: string): Promise<{ ite
 
 export async function measureWritePath(
   api: ApiClient,
-  options: { n: number; concurrency: number; fullCases: number; workflowsYetToRun: () => Promise<number> },
+  options: { n: number; warmUp: number; concurrency: number; fullCases: number; workflowsYetToRun: () => Promise<number> },
   progress: (label: string) => (done: number) => void,
 ): Promise<WritePath> {
   const settle = async () => {
     while ((await options.workflowsYetToRun()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   };
-  const { n, concurrency } = options;
-  // warm-up
-  for (let i = 0; i < concurrency; i += 1) await api.call('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID());
+  const { n, warmUp, concurrency } = options;
+  const openOne = () => api.call<CaseJson>('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID());
+  const decideOne = ({ caseId, task }: { caseId: string; task: CaseJson['stages'][number]['tasks'][number] }) =>
+    api.call('POST', `/v1/cases/${caseId}/tasks/${task.taskId}/decision`, api.tokens.reviewer(task.department), { decision: 'approve', opinion: '同意' }, randomUUID());
+  const pendingOf = (cases: CaseJson[]) =>
+    cases.flatMap((c) => c.stages[0]!.tasks.filter((t) => t.status === 'pending').map((task) => ({ caseId: c.caseId, task })));
 
+  // Warm-up, untimed, as many of each operation as the bare side warms up with (yardsticks.ts):
+  // a fresh process runs its first thousand requests slower while the JIT compiles them.
+  const warmCases: CaseJson[] = [];
+  await runConcurrently(warmUp, concurrency, async () => warmCases.push(await openOne()), progress('API open case (warm-up)'));
+  await settle();
+  await runConcurrently(Math.min(warmUp, pendingOf(warmCases).length), concurrency, (i) => decideOne(pendingOf(warmCases)[i]!), progress('API decision (warm-up)'));
   await settle();
   const opened: CaseJson[] = [];
   const openingStarted = performance.now();
-  const open = await measure(
-    n,
-    concurrency,
-    async () => opened.push(await api.call<CaseJson>('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID())),
-    progress('API open case'),
-  );
+  const open = await measure(n, concurrency, async () => opened.push(await openOne()), progress('API open case'));
   await settle();
   const openSustainedRate = round(n / ((performance.now() - openingStarted) / 1000));
-  const pending = opened.flatMap((c) => c.stages[0]!.tasks.filter((t) => t.status === 'pending').map((t) => ({ caseId: c.caseId, task: t })));
-  const decisions = pending.slice(0, n);
-  const decide = await measure(
-    decisions.length,
-    concurrency,
-    (i) => {
-      const { caseId, task } = decisions[i]!;
-      return api.call('POST', `/v1/cases/${caseId}/tasks/${task.taskId}/decision`, api.tokens.reviewer(task.department), { decision: 'approve', opinion: '同意' }, randomUUID());
-    },
-    progress('API decision'),
-  );
+  const decisions = pendingOf(opened).slice(0, n);
+  const decide = await measure(decisions.length, concurrency, (i) => decideOne(decisions[i]!), progress('API decision'));
 
   const order = await decisionOrder(api, 'gov-building');
   const requestsPerFullCase = 1 + order.reduce((sum, stage) => sum + stage.length, 0) + STAGES.length - 1;

@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { measure, type Summary } from './measure.js';
+import { measure, runConcurrently, type Summary } from './measure.js';
 import {
   bareWorkflow,
   touchUpdate,
@@ -26,10 +26,13 @@ export interface Yardsticks {
 export async function measureYardsticks(
   client: Client,
   taskQueue: string,
-  options: { n: number; concurrency: number; updatesPerCase: number; cases: number },
+  options: { n: number; warmUp: number; concurrency: number; updatesPerCase: number; cases: number },
   progress: (label: string) => (done: number) => void,
 ): Promise<Yardsticks> {
-  const { n, concurrency } = options;
+  const { n, warmUp, concurrency } = options;
+  // Each measure is warmed up first with `warmUp` untimed operations of its own kind, as the
+  // API's are (write-path.ts).
+  const warm = (label: string, work: (i: number) => Promise<unknown>) => runConcurrently(warmUp, concurrency, work, progress(`${label} (warm-up)`));
   const started: string[] = [];
   const startOne = async () => {
     const workflowId = `bare-${randomUUID()}`;
@@ -39,11 +42,14 @@ export async function measureYardsticks(
   // warm-up: the worker's first tasks load the bundle
   for (let i = 0; i < concurrency; i += 1) await (await startOne()).executeUpdate(touchUpdate);
 
+  await warm('bare start + first update', async () => (await startOne()).executeUpdate(touchUpdate));
   const startAndFirstUpdate = await measure(n, concurrency, async () => (await startOne()).executeUpdate(touchUpdate), progress('bare start + first update'));
   const start = await measure(n, concurrency, startOne, progress('bare start'));
   const handles = await Promise.all(Array.from({ length: concurrency }, startOne));
   await Promise.all(handles.map((h) => h.executeUpdate(touchUpdate)));
+  await warm('bare update', (i) => handles[i % concurrency]!.executeUpdate(touchUpdate));
   const update = await measure(n, concurrency, (i) => handles[i % concurrency]!.executeUpdate(touchUpdate), progress('bare update'));
+  await warm('bare update + local-activity write', (i) => handles[i % concurrency]!.executeUpdate(touchWithLocalWriteUpdate));
   const updateWithLocalWrite = await measure(
     n,
     concurrency,
