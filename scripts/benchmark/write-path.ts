@@ -71,7 +71,8 @@ export async function measureWritePath(
   const warmCases: CaseJson[] = [];
   await runConcurrently(warmUp, concurrency, async () => warmCases.push(await openOne()), progress('API open case (warm-up)'));
   await settle();
-  await runConcurrently(Math.min(warmUp, pendingOf(warmCases).length), concurrency, (i) => decideOne(pendingOf(warmCases)[i]!), progress('API decision (warm-up)'));
+  const warmDecisions = pendingOf(warmCases).slice(0, warmUp);
+  await runConcurrently(warmDecisions.length, concurrency, (i) => decideOne(warmDecisions[i]!), progress('API decision (warm-up)'));
   await settle();
   const opened: CaseJson[] = [];
   const openingStarted = performance.now();

@@ -31,7 +31,7 @@ export async function measureYardsticks(
 ): Promise<Yardsticks> {
   const { n, warmUp, concurrency } = options;
   // Each measure is warmed up first with `warmUp` untimed operations of its own kind, as the
-  // API's are (write-path.ts).
+  // API's are (write-path.ts); the first of them also load the bare worker's bundle.
   const warm = (label: string, work: (i: number) => Promise<unknown>) => runConcurrently(warmUp, concurrency, work, progress(`${label} (warm-up)`));
   const started: string[] = [];
   const startOne = async () => {
@@ -39,9 +39,6 @@ export async function measureYardsticks(
     started.push(workflowId);
     return client.workflow.start(bareWorkflow, { workflowId, taskQueue });
   };
-  // warm-up: the worker's first tasks load the bundle
-  for (let i = 0; i < concurrency; i += 1) await (await startOne()).executeUpdate(touchUpdate);
-
   await warm('bare start + first update', async () => (await startOne()).executeUpdate(touchUpdate));
   const startAndFirstUpdate = await measure(n, concurrency, async () => (await startOne()).executeUpdate(touchUpdate), progress('bare start + first update'));
   const start = await measure(n, concurrency, startOne, progress('bare start'));
