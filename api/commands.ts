@@ -18,8 +18,8 @@ import { assertCaseNotFaulted } from './reads.js';
 import { updateCase, updateIdFor } from './temporal-edge.js';
 
 export interface CaseCommand<Args extends unknown[]> {
-  /** the case, loaded for the caller's 404 before the Idempotency-Key's 409 */
-  caseRow: CaseViewRow;
+  /** the case (what a command needs of it), loaded for the caller's 404 before the Idempotency-Key's 409 */
+  caseRow: Pick<CaseViewRow, 'caseId' | 'fault'>;
   update: UpdateDefinition<UpdateResult, Args, string>;
   /** the Update's arguments; a function when they name something after the Idempotency-Key (a notice's number) */
   args: Args | ((idempotencyKey: string | undefined) => Args);

@@ -9,6 +9,10 @@
  * `api_instances`) is taken over at once by the retry, which carries the action out or, if it
  * had taken effect, gets its result: every action is itself idempotent on the key (case IDs and
  * workflow Update IDs are derived from it).
+ *
+ * A success is answered as soon as the action has taken effect; its record is written while the
+ * answer travels (one database round trip less on every command's way back). A repeat that
+ * finds the claim still unanswered waits a moment for that record before it says "in use".
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -52,6 +56,12 @@ export interface ClaimOptions {
   resourceId?: (key: string) => string;
 }
 
+/**
+ * How long a repeat waits for an unanswered claim to get its answer before it is told the key is
+ * in use: long enough for a first request that has answered to have its record written.
+ */
+const ANSWER_WAIT_MS = [5, 20, 50];
+
 /** Refusals that say nothing final about the request: a retry may act. */
 const PASSING_REFUSALS: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'CASE_FAULTED']);
 
@@ -84,6 +94,8 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
    * a claim never stays "in use" by a live process that has finished with it.
    */
   const unsettled = new Map<string, { subject: string; key: string; settlement: Settlement }>();
+  /** Answers of this process on their way into the database (see `run`). */
+  const recording = new Map<string, Promise<boolean>>();
 
   const whereClaim = (subject: string, key: string) => and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
 
@@ -143,7 +155,7 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
       values (${subject}, ${key}, ${requestHash}, ${instanceId}, ${named})
       on conflict do nothing returning key`;
     if (claimed.length === 0) {
-      const [existing] = await db.select().from(idempotencyKeys).where(where);
+      const existing = await answeredClaim(subject, key, where);
       if (existing && existing.requestHash !== requestHash) {
         throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request');
       }
@@ -195,10 +207,33 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
       }
       throw error;
     }
-    // The action took effect: answer it even if its record must wait for the database (a retry
-    // meanwhile is told the key is in use, then gets this answer once it is written).
-    await settle(subject, key, { answer: result });
+    // The action took effect: answer it now, and write its record meanwhile. If the database
+    // refuses the record, it is written with the heartbeat (a repeat meanwhile is told the key is
+    // in use, then gets this answer once it is written); if this process dies first, a repeat
+    // takes the claim over and gets the same result from the action itself.
+    const id = `${subject}\n${key}`;
+    const written = settle(subject, key, { answer: result });
+    recording.set(id, written);
+    void written.finally(() => {
+      if (recording.get(id) === written) recording.delete(id);
+    });
     return reply.code(result.statusCode).send(result.body);
+  }
+
+  /**
+   * The claim as a repeat finds it. One still unanswered may have answered a moment ago with its
+   * record on the way: the repeat waits for that record (this process's own at once, another's a
+   * few short polls) before it goes on to take the claim over or say it is in use.
+   */
+  async function answeredClaim(subject: string, key: string, where: ReturnType<typeof whereClaim>) {
+    await recording.get(`${subject}\n${key}`);
+    let [existing] = await db.select().from(idempotencyKeys).where(where);
+    for (const waitMs of ANSWER_WAIT_MS) {
+      if (!existing || existing.statusCode !== null || existing.owner === null || existing.owner === instanceId) break;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      [existing] = await db.select().from(idempotencyKeys).where(where);
+    }
+    return existing;
   }
 
   return {
@@ -213,6 +248,7 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
     async stop() {
       clearInterval(timer);
       timer = undefined;
+      await Promise.all(recording.values());
       await db.delete(apiInstances).where(eq(apiInstances.instanceId, instanceId)).catch(log);
     },
   };

@@ -34,7 +34,7 @@ export async function getVisibleCase(app: FastifyInstance, caseId: string, actor
 }
 
 /** A case stopped by a fault takes no commands until an administrator recovers it. */
-export function assertCaseNotFaulted(row: CaseViewRow): void {
+export function assertCaseNotFaulted(row: Pick<CaseViewRow, 'caseId' | 'fault'>): void {
   if (row.fault) {
     throw new AppError('CASE_FAULTED', `case ${row.caseId} is stopped by a fault (${row.fault.message}); an administrator must recover it`);
   }

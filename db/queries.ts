@@ -462,11 +462,12 @@ function prepareHotReads(database: Database) {
         with: CASE_RELATIONS,
       })
       .prepare('cases_with_rows'),
-    // the case without its start input (its budget is a column of its own)
+    // what a command on a task decides on: the task's place and state, its case's fault and budget
     taskWithCase: db.query.tasks
       .findFirst({
         where: eq(tasks.taskId, sql.placeholder('taskId')),
-        with: { case: { columns: VIEW_COLUMNS } },
+        columns: { taskId: true, caseId: true, department: true, status: true },
+        with: { case: { columns: { caseId: true, fault: true, budget: true } } },
       })
       .prepare('task_with_case'),
     task: db.select().from(tasks).where(eq(tasks.taskId, sql.placeholder('taskId'))).prepare('task_by_id'),
@@ -502,7 +503,11 @@ export async function findCasesWithRows(db: Database, caseIds: string[]): Promis
   return hotReadsOf(db).casesWithRows.execute({ caseIds });
 }
 
-/** A task and its case (with the case's budget, without its start input), in one statement. */
-export async function findTaskWithCase(db: Database, taskId: string): Promise<(TaskRow & { case: CaseViewRow }) | undefined> {
+/** A task as a command on it needs it: where it is, its state, its case's fault and budget. */
+export type TaskForCommand = Pick<TaskRow, 'taskId' | 'caseId' | 'department' | 'status'> & { case: CaseForCommand };
+export type CaseForCommand = Pick<CaseViewRow, 'caseId' | 'fault' | 'budget'>;
+
+/** A task and what a command needs of its case, in one statement (only those columns: it runs on every decision). */
+export async function findTaskWithCase(db: Database, taskId: string): Promise<TaskForCommand | undefined> {
   return hotReadsOf(db).taskWithCase.execute({ taskId });
 }

@@ -123,9 +123,10 @@ export const DRILLS: Drill[] = [
       await midStage(context);
       // A decision sent to api-1 whose Idempotency-Key it has claimed and not answered yet. The
       // claim is seen in the database, but api-1 may answer it before a kill lands; so api-1 is
-      // frozen (SIGSTOP) first, and the claim read again: a key still unanswered while the process
-      // cannot run is one whose answer was never sent. If every claim was answered in the
-      // meantime, api-1 runs on (SIGCONT) and the drill waits for another.
+      // frozen (SIGSTOP) first, and an answer it sent just before reaches the client meanwhile.
+      // A key claimed, unanswered in the database and still awaited by the client while the
+      // process cannot run is one whose answer was never sent (api-1 answers, then records the
+      // answer). If there is none, api-1 runs on (SIGCONT) and the drill waits for another.
       const database = connectDatabase(topology.databaseUrl, { max: 1 });
       const api1 = topology.pidOf('api-1');
       if (api1 === null) throw new Error('api-1 is not running');
@@ -144,8 +145,9 @@ export const DRILLS: Drill[] = [
           }
           process.kill(api1, 'SIGSTOP');
           const frozenAtMs = Date.now();
+          await sleep(100);
           const inFlight = inFlightDecisions(load);
-          caught = (await unanswered(toApi1()))[0];
+          caught = (await unanswered(toApi1())).find((key) => load.inFlight.has(key));
           if (!caught) {
             process.kill(api1, 'SIGCONT');
             thawed += 1;
