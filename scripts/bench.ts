@@ -111,7 +111,7 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
   });
   const stopBareWorker = () => stopChild(bareWorker);
   cleanups.add(stopBareWorker);
-  cpuMeter.current = createCpuMeter({ ...topology.cpuProcesses, bareWorker: bareWorker.process.pid, bench: process.pid });
+  cpuMeter.current = createCpuMeter({ ...topology.cpuProcesses, bareWorker: bareWorker.process.pid }, { bench: process.pid });
   const connection = await Connection.connect({ address: topology.temporalAddress });
   const client = new Client({ connection });
   try {

@@ -40,10 +40,21 @@ export function cpuSecondsOfTree(root: number): number {
 
 export type CpuSample = Record<string, number>;
 
-/** Samples every named process tree now; `since` gives the seconds each spent since an earlier sample. */
-export function createCpuMeter(processes: Record<string, number | undefined>) {
-  const sample = (): CpuSample =>
-    Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, pid ? cpuSecondsOfTree(pid) : 0]));
+/** CPU seconds of one process alone, without its children. */
+export function cpuSecondsOf(pid: number): number {
+  return (statOf(pid)?.ticks ?? 0) / TICKS_PER_SECOND;
+}
+
+/**
+ * Samples every named process tree now, and the processes in `alone` without their children
+ * (the benchmark's own process, whose children are the stack it measures); `since` gives the
+ * seconds each spent since an earlier sample.
+ */
+export function createCpuMeter(processes: Record<string, number | undefined>, alone: Record<string, number> = {}) {
+  const sample = (): CpuSample => ({
+    ...Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, pid ? cpuSecondsOfTree(pid) : 0])),
+    ...Object.fromEntries(Object.entries(alone).map(([name, pid]) => [name, cpuSecondsOf(pid)])),
+  });
   return {
     sample,
     since(before: CpuSample): CpuSample {

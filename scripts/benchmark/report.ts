@@ -84,7 +84,7 @@ export function printReport(report: BenchReport): void {
         `${(w.fullCase.p50 / y.caseShaped.p50).toFixed(2)}× p50`,
       ),
     );
-    console.log('\nCPU ms per operation, by process:');
+    console.log("\nCPU ms per operation, by process (bench: the benchmark's own process, the client of both sides):");
     for (const [label, summary] of [
       ['open a case', w.open],
       ['bare start + first update', y.startAndFirstUpdate],

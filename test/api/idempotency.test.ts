@@ -22,6 +22,23 @@ afterAll(async () => stack?.close());
 
 const claimOf = (key: string) => and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
 
+/**
+ * A case opened with a key, whose claim is then left as another live API process leaves it
+ * between answering and recording the answer: held, unanswered. Returns the answer it had.
+ */
+async function answeredThenHeldByAnother() {
+  const { db } = stack.database;
+  const key = randomUUID();
+  const body = caseBody();
+  const first = await call(stack.app, 'POST', '/v1/cases', window, body, { 'idempotency-key': key });
+  expect(first.statusCode).toBe(201);
+  const other = `other-api-${randomUUID()}`;
+  await db.insert(apiInstances).values({ instanceId: other });
+  const [answered] = await db.select().from(idempotencyKeys).where(claimOf(key));
+  await db.update(idempotencyKeys).set({ owner: other, statusCode: null, response: null }).where(claimOf(key));
+  return { key, body, first, answered: answered! };
+}
+
 describe('a repeat of an answered request', () => {
   it('sent the moment the answer arrives, to the same API process, gets the first answer', async () => {
     for (let i = 0; i < 5; i += 1) {
@@ -37,20 +54,10 @@ describe('a repeat of an answered request', () => {
   });
 
   it('sent while another API process is still writing the answer, waits for it and gets it', async () => {
-    const { db } = stack.database;
-    const key = randomUUID();
-    const body = caseBody();
-    const first = await call(stack.app, 'POST', '/v1/cases', window, body, { 'idempotency-key': key });
-    expect(first.statusCode).toBe(201);
-    // As another live API process leaves the claim between answering and recording the answer.
-    const other = `other-api-${randomUUID()}`;
-    await db.insert(apiInstances).values({ instanceId: other });
-    const [answered] = await db.select().from(idempotencyKeys).where(claimOf(key));
-    await db.update(idempotencyKeys).set({ owner: other, statusCode: null, response: null }).where(claimOf(key));
-
+    const { key, body, first, answered } = await answeredThenHeldByAnother();
     const repeat = call(stack.app, 'POST', '/v1/cases', window, body, { 'idempotency-key': key });
     await new Promise((resolve) => setTimeout(resolve, 10));
-    await db.update(idempotencyKeys).set({ statusCode: answered!.statusCode, response: answered!.response }).where(claimOf(key));
+    await stack.database.db.update(idempotencyKeys).set({ statusCode: answered.statusCode, response: answered.response }).where(claimOf(key));
     const response = await repeat;
     expect(response.statusCode, response.body).toBe(201);
     expect(response.headers['idempotent-replayed']).toBe('true');
@@ -58,15 +65,7 @@ describe('a repeat of an answered request', () => {
   });
 
   it('is told the key is in use while another live process holds it unanswered', async () => {
-    const { db } = stack.database;
-    const key = randomUUID();
-    const body = caseBody();
-    const first = await call(stack.app, 'POST', '/v1/cases', window, body, { 'idempotency-key': key });
-    expect(first.statusCode).toBe(201);
-    const other = `other-api-${randomUUID()}`;
-    await db.insert(apiInstances).values({ instanceId: other });
-    await db.update(idempotencyKeys).set({ owner: other, statusCode: null, response: null }).where(claimOf(key));
-
+    const { key, body } = await answeredThenHeldByAnother();
     const repeat = await call(stack.app, 'POST', '/v1/cases', window, body, { 'idempotency-key': key });
     expect(repeat.statusCode).toBe(409);
     expect(repeat.json().error.code).toBe('IDEMPOTENCY_KEY_IN_USE');
