@@ -58,6 +58,8 @@ const quick = args.quick ?? false;
 const scale = args.scale !== undefined ? Number(args.scale) : quick ? 0 : 1000;
 const seeded = args['seed-read-model'] !== undefined ? Number(args['seed-read-model']) : 0;
 const clusterCases = Number(args['cluster-cases']);
+/** decisions and the bare Update they are held to are timed in this many blocks each, alternating */
+const PAIRED_BLOCKS = 4;
 if (![concurrency, scaleConcurrency, scale, seeded, clusterCases].every((n) => Number.isInteger(n) && n >= 0) || concurrency < 1 || scaleConcurrency < 1) {
   console.error(USAGE);
   process.exit(2);
@@ -125,11 +127,11 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
       const warmUp = n / 2;
       report.settings.warmUp = warmUp;
       phase(`yardsticks: bare Temporal, ${n} operations each at concurrency ${concurrency} (after ${warmUp} untimed of each)`);
-      report.yardsticks = await measureYardsticks(client, BARE_QUEUE, { n, warmUp, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
+      const bare = await measureYardsticks(client, BARE_QUEUE, { n, warmUp, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
       phase(`the API's write path: ${n} openings and decisions (after ${warmUp} untimed of each), whole gov-building cases`);
       const database = postgres(topology.databaseUrl, { max: 1, onnotice: () => {} });
       try {
-        report.writePath = await measureWritePath(
+        const { writePath, bareDecision } = await measureWritePath(
           topology.api,
           {
             n,
@@ -137,9 +139,14 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
             concurrency,
             fullCases: quick ? 16 : 40,
             workflowsYetToRun: async () => Number((await database`select count(*)::int as n from cases where not workflow_ran`)[0]?.n ?? 0),
+            bareDecision: bare.updateWithLocalWrite,
+            pairedBlocks: PAIRED_BLOCKS,
           },
           progress,
         );
+        report.settings.pairedBlocks = PAIRED_BLOCKS;
+        report.yardsticks = { ...bare.yardsticks, updateWithLocalWrite: bareDecision };
+        report.writePath = writePath;
       } finally {
         await database.end();
       }

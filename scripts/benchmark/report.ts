@@ -63,6 +63,7 @@ export function printReport(report: BenchReport): void {
   const { yardsticks: y, writePath: w } = report;
   if (y && w) {
     if (s.warmUp !== undefined) console.log(`Each side's operations timed after ${s.warmUp} untimed ones of the same kind (JIT warm-up).`);
+    if (s.pairedBlocks !== undefined) console.log(`Decisions and the bare Update with a local-activity write timed in ${s.pairedBlocks} alternating blocks each (a b b a …), so a drift in the machine's speed slows both alike.`);
     console.log(`\n${row('', 'this API', 'bare Temporal (same server, same run)', 'ratio')}`);
     console.log(row('open a case / start + first update', ms(w.open), ms(y.startAndFirstUpdate), `${(w.open.p50 / y.startAndFirstUpdate.p50).toFixed(2)}× p50, ${(w.open.p99 / y.startAndFirstUpdate.p99).toFixed(2)}× p99`));
     console.log(row('decision / update + LA write', ms(w.decide), ms(y.updateWithLocalWrite), `${(w.decide.p50 / y.updateWithLocalWrite.p50).toFixed(2)}× p50, ${(w.decide.p99 / y.updateWithLocalWrite.p99).toFixed(2)}× p99`));

@@ -28,6 +28,8 @@ export interface BenchSettings {
   temporal: string;
   /** untimed operations of each kind run before each timed ratio measure, on both sides */
   warmUp?: number;
+  /** decisions and the bare Update with a local-activity write: timed in this many alternating blocks each (absent: one after the other) */
+  pairedBlocks?: number;
 }
 
 export function describeSettings(options: { concurrency: number; databaseUrl: string; embedded: boolean }): BenchSettings {

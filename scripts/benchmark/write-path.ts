@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { STAGE_CODES } from '../../domain/catalog.js';
 import { benchCaseBody, checklistMaterials, type ApiClient } from './api-client.js';
-import { measure, round, runConcurrently, type Summary } from './measure.js';
+import { measure, measurePaired, round, runConcurrently, type Summary } from './measure.js';
 
 export interface WritePath {
   open: Summary;
@@ -53,9 +53,18 @@ async function decisionOrder(api: ApiClient, projectType: string): Promise<{ ite
 
 export async function measureWritePath(
   api: ApiClient,
-  options: { n: number; warmUp: number; concurrency: number; fullCases: number; workflowsYetToRun: () => Promise<number> },
+  options: {
+    n: number;
+    warmUp: number;
+    concurrency: number;
+    fullCases: number;
+    workflowsYetToRun: () => Promise<number>;
+    /** the bare Update the decisions are measured against, in alternating blocks */
+    bareDecision: (index: number) => Promise<unknown>;
+    pairedBlocks: number;
+  },
   progress: (label: string) => (done: number) => void,
-): Promise<WritePath> {
+): Promise<{ writePath: WritePath; bareDecision: Summary }> {
   const settle = async () => {
     while ((await options.workflowsYetToRun()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   };
@@ -80,7 +89,14 @@ export async function measureWritePath(
   await settle();
   const openSustainedRate = round(n / ((performance.now() - openingStarted) / 1000));
   const decisions = pendingOf(opened).slice(0, n);
-  const decide = await measure(decisions.length, concurrency, (i) => decideOne(decisions[i]!), progress('API decision'));
+  const paired = await measurePaired(
+    decisions.length,
+    concurrency,
+    options.pairedBlocks,
+    { a: (i) => decideOne(decisions[i]!), b: options.bareDecision },
+    progress('API decision and bare update + local-activity write, in alternating blocks'),
+  );
+  const decide = paired.a;
 
   const order = await decisionOrder(api, 'gov-building');
   const requestsPerFullCase = 1 + order.reduce((sum, stage) => sum + stage.length, 0) + STAGES.length - 1;
@@ -101,5 +117,5 @@ export async function measureWritePath(
     },
     progress('API full gov-building case'),
   );
-  return { open, openSustainedRate, decide, fullCase, requestsPerFullCase };
+  return { writePath: { open, openSustainedRate, decide, fullCase, requestsPerFullCase }, bareDecision: paired.b };
 }
