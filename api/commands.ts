@@ -11,15 +11,14 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../domain/errors.js';
-import type { CaseViewRow } from '../db/queries.js';
 import type { UpdateResult } from '../workflows/case-workflow.js';
 import { actorOf } from './auth.js';
-import { assertCaseNotFaulted } from './reads.js';
+import { assertCaseNotFaulted, type CommandableCase } from './reads.js';
 import { updateCase, updateIdFor } from './temporal-edge.js';
 
 export interface CaseCommand<Args extends unknown[]> {
   /** the case (what a command needs of it), loaded for the caller's 404 before the Idempotency-Key's 409 */
-  caseRow: Pick<CaseViewRow, 'caseId' | 'fault'>;
+  caseRow: CommandableCase;
   update: UpdateDefinition<UpdateResult, Args, string>;
   /** the Update's arguments; a function when they name something after the Idempotency-Key (a notice's number) */
   args: Args | ((idempotencyKey: string | undefined) => Args);

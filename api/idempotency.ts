@@ -10,7 +10,7 @@
  * had taken effect, gets its result: every action is itself idempotent on the key (case IDs and
  * workflow Update IDs are derived from it).
  *
- * A success is answered as soon as the action has taken effect; its record is written while the
+ * A final answer (a success or a refusal) is sent at once; its record is written while the
  * answer travels (one database round trip less on every command's way back). A repeat that
  * finds the claim still unanswered waits a moment for that record before it says "in use".
  */
@@ -98,10 +98,11 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
   const recording = new Map<string, Promise<boolean>>();
 
   const whereClaim = (subject: string, key: string) => and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key));
+  const claimId = (subject: string, key: string) => `${subject}\n${key}`;
 
   /** Records an answer or releases a claim; if the database refuses, keeps it for the heartbeat (false). */
   async function settle(subject: string, key: string, settlement: Settlement): Promise<boolean> {
-    const id = `${subject}\n${key}`;
+    const id = claimId(subject, key);
     try {
       if ('answer' in settlement) {
         const { statusCode, body } = settlement.answer;
@@ -119,6 +120,19 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
       log(error);
       return false;
     }
+  }
+
+  /**
+   * Writes a final answer's record without holding the answer back: the caller answers at once.
+   * A repeat in this process waits for the write (`answeredClaim`); a refused write is kept for
+   * the heartbeat; if this process dies first, a repeat takes the claim over and gets the same
+   * result from the action itself.
+   */
+  function recordAnswer(subject: string, key: string, answer: ActionResult): void {
+    const id = claimId(subject, key);
+    const written = settle(subject, key, { answer });
+    recording.set(id, written);
+    void written.then(() => recording.delete(id));
   }
 
   async function heartbeat(): Promise<void> {
@@ -201,22 +215,14 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
     } catch (error) {
       if (error instanceof AppError && error.statusCode < 500 && !PASSING_REFUSALS.has(error.code)) {
         const body = { error: { code: error.code, message: error.message, ...(error.details !== undefined ? { details: error.details } : {}) } };
-        await settle(subject, key, { answer: { statusCode: error.statusCode, body } });
+        recordAnswer(subject, key, { statusCode: error.statusCode, body });
       } else {
+        // awaited: a retry of a passing failure must find the claim released
         await settle(subject, key, { release: true });
       }
       throw error;
     }
-    // The action took effect: answer it now, and write its record meanwhile. If the database
-    // refuses the record, it is written with the heartbeat (a repeat meanwhile is told the key is
-    // in use, then gets this answer once it is written); if this process dies first, a repeat
-    // takes the claim over and gets the same result from the action itself.
-    const id = `${subject}\n${key}`;
-    const written = settle(subject, key, { answer: result });
-    recording.set(id, written);
-    void written.finally(() => {
-      if (recording.get(id) === written) recording.delete(id);
-    });
+    recordAnswer(subject, key, result);
     return reply.code(result.statusCode).send(result.body);
   }
 
@@ -226,7 +232,7 @@ export function createIdempotencyStore(db: Database, log: (error: unknown) => vo
    * few short polls) before it goes on to take the claim over or say it is in use.
    */
   async function answeredClaim(subject: string, key: string, where: ReturnType<typeof whereClaim>) {
-    await recording.get(`${subject}\n${key}`);
+    await recording.get(claimId(subject, key));
     let [existing] = await db.select().from(idempotencyKeys).where(where);
     for (const waitMs of ANSWER_WAIT_MS) {
       if (!existing || existing.statusCode !== null || existing.owner === null || existing.owner === instanceId) break;

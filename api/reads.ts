@@ -33,8 +33,11 @@ export async function getVisibleCase(app: FastifyInstance, caseId: string, actor
   return row;
 }
 
+/** What a command needs of its case to know whether it may act. */
+export type CommandableCase = Pick<CaseViewRow, 'caseId' | 'fault'>;
+
 /** A case stopped by a fault takes no commands until an administrator recovers it. */
-export function assertCaseNotFaulted(row: Pick<CaseViewRow, 'caseId' | 'fault'>): void {
+export function assertCaseNotFaulted(row: CommandableCase): void {
   if (row.fault) {
     throw new AppError('CASE_FAULTED', `case ${row.caseId} is stopped by a fault (${row.fault.message}); an administrator must recover it`);
   }

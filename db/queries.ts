@@ -504,8 +504,9 @@ export async function findCasesWithRows(db: Database, caseIds: string[]): Promis
 }
 
 /** A task as a command on it needs it: where it is, its state, its case's fault and budget. */
-export type TaskForCommand = Pick<TaskRow, 'taskId' | 'caseId' | 'department' | 'status'> & { case: CaseForCommand };
-export type CaseForCommand = Pick<CaseViewRow, 'caseId' | 'fault' | 'budget'>;
+export type TaskForCommand = Pick<TaskRow, 'taskId' | 'caseId' | 'department' | 'status'> & {
+  case: Pick<CaseViewRow, 'caseId' | 'fault' | 'budget'>;
+};
 
 /** A task and what a command needs of its case, in one statement (only those columns: it runs on every decision). */
 export async function findTaskWithCase(db: Database, taskId: string): Promise<TaskForCommand | undefined> {

@@ -94,7 +94,8 @@ export async function measurePaired(
 ): Promise<{ a: Summary; b: Summary }> {
   const meter = cpuMeter.current;
   const size = Math.ceil(n / blocks);
-  const pooled = { a: { latencies: [] as number[], seconds: 0, cpu: {} as CpuSample, done: 0 }, b: { latencies: [] as number[], seconds: 0, cpu: {} as CpuSample, done: 0 } };
+  const pool = () => ({ latencies: [] as number[], seconds: 0, cpu: {} as CpuSample, done: 0 });
+  const pooled = { a: pool(), b: pool() };
   let done = 0;
   const runBlock = async (side: 'a' | 'b') => {
     const pool = pooled[side];
