@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePorts, newDataDir, removeDataDir, startLocalStack, stopLocalStack, type LocalStackProcess } from '../support/local-stack.js';
+import { newDataDir, removeDataDir, startLocalStackOnFreePorts, stopLocalStack, type LocalStackProcess } from '../support/local-stack.js';
 
 const FUZZ_SECONDS = Number(process.env.FUZZ_SECONDS ?? 120);
 const CHECKS = [
@@ -41,7 +41,7 @@ describe('the OpenAPI contract under fuzzing', () => {
   it(`holds for ${FUZZ_SECONDS} s of generated requests with the default rate limit`, async () => {
     const st = process.env.SCHEMATHESIS;
     if (!st) throw new Error('the fuzz run needs Schemathesis: run it through ./scripts/test (it installs it from PyPI)');
-    stack = await startLocalStack(dataDir, await freePorts());
+    stack = await startLocalStackOnFreePorts(dataDir);
     const base = `http://127.0.0.1:${stack.ports.api}`;
     const { code, output } = await run(st, [
       'run',

@@ -12,7 +12,7 @@ import { SEED_CATALOG } from '../../db/seed.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { focused, launchChromium, newPage, screenshot, seriousViolations } from '../support/browser.js';
 import { createHttpClient, workingDayBefore, type HttpCall } from '../support/http-client.js';
-import { freePorts, newDataDir, removeDataDir, startLocalStack, stopLocalStack, type LocalStackProcess } from '../support/local-stack.js';
+import { newDataDir, removeDataDir, startLocalStackOnFreePorts, stopLocalStack, type LocalStackProcess } from '../support/local-stack.js';
 import { checklistCodes } from '../support/materials.js';
 import { caseBody, newCreditCode, newProjectCode, TIME_ZONE } from '../support/stack.js';
 
@@ -24,9 +24,8 @@ let http: HttpCall;
 let tokens: Record<string, string>;
 
 beforeAll(async () => {
-  const ports = await freePorts();
-  running = await startLocalStack(dataDir, ports);
-  base = `http://127.0.0.1:${ports.api}`;
+  running = await startLocalStackOnFreePorts(dataDir);
+  base = `http://127.0.0.1:${running.ports.api}`;
   http = createHttpClient(base);
   tokens = running.tokens();
   browser = await launchChromium();

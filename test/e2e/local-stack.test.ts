@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../support/http-client.js';
-import { freePorts, newDataDir, removeDataDir, startLocalStack, stopLocalStack, type LocalStackProcess } from '../support/local-stack.js';
+import { newDataDir, removeDataDir, startLocalStack, startLocalStackOnFreePorts, stopLocalStack, type LocalStackProcess } from '../support/local-stack.js';
 import { caseBody } from '../support/stack.js';
 
 const dataDir = newDataDir('local-stack');
@@ -18,8 +18,8 @@ afterAll(async () => {
 
 describe('./scripts/start on the embedded defaults', () => {
   it('serves a case decided concurrently, and keeps it across a restart', async () => {
-    const ports = await freePorts();
-    running = await startLocalStack(dataDir, ports);
+    running = await startLocalStackOnFreePorts(dataDir);
+    const ports = running.ports;
     const http = createHttpClient(`http://127.0.0.1:${ports.api}`);
     expect((await http('GET', '/readyz', null)).status).toBe(200);
 

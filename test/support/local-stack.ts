@@ -24,12 +24,27 @@ export interface LocalStackProcess {
   tokens(): Record<string, string>;
 }
 
-export async function freePorts(): Promise<LocalStackPorts> {
+async function freePorts(): Promise<LocalStackPorts> {
   return { api: await findFreePort(), temporal: await findFreePort(), ui: await findFreePort(), postgres: await findFreePort() };
 }
 
 export function newDataDir(name: string): string {
   return mkdtempSync(path.join(tmpdir(), `approval-${name}-`));
+}
+
+/**
+ * Starts the stack on free ports. A port found free can be taken by another process before the
+ * stack binds it (tests run in parallel, and the kernel hands out ephemeral ports from the same
+ * range), so a start that fails with EADDRINUSE is tried again on other ports.
+ */
+export async function startLocalStackOnFreePorts(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<LocalStackProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startLocalStack(dataDir, await freePorts(), env);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
 }
 
 /** Starts the stack and resolves once it says it is up. `env` adds settings (e.g. a rate limit). */
