@@ -147,7 +147,11 @@ export const DRILLS: Drill[] = [
           const frozenAtMs = Date.now();
           await sleep(100);
           const inFlight = inFlightDecisions(load);
-          caught = (await unanswered(toApi1())).find((key) => load.inFlight.has(key));
+          // a read that throws must not leave api-1 frozen for the rest of the run
+          caught = (await unanswered(toApi1()).catch((error: unknown) => {
+            process.kill(api1, 'SIGCONT');
+            throw error;
+          })).find((key) => load.inFlight.has(key));
           if (!caught) {
             process.kill(api1, 'SIGCONT');
             thawed += 1;
