@@ -64,14 +64,14 @@ function add(target: Sums, row: Sums): void {
  */
 export async function computeStats(db: Database, from: string, to: string, nowInstant: Date): Promise<Stats> {
   const now = sql`${nowInstant.toISOString()}::timestamptz`;
-  const [caseCounts] = await db.execute<{ opened: number; completed: number; rejected: number; withdrawn: number }>(sql`
+  const [[caseCounts], rows] = await Promise.all([
+    db.execute<{ opened: number; completed: number; rejected: number; withdrawn: number }>(sql`
     select coalesce(sum(opened), 0)::int as opened, coalesce(sum(completed), 0)::int as completed,
       coalesce(sum(rejected), 0)::int as rejected, coalesce(sum(withdrawn), 0)::int as withdrawn
-    from case_stats_daily where day between ${from}::date and ${to}::date`);
-
-  // A task is decided when it becomes approved or rejected (deemed consent included); a deemed
-  // consent is never on time: the department did not act (db/case-sync.ts counts them so).
-  const rows = await db.execute<Sums & { department: string; itemCode: string }>(sql`
+    from case_stats_daily where day between ${from}::date and ${to}::date`),
+    // A task is decided when it becomes approved or rejected (deemed consent included); a deemed
+    // consent is never on time: the department did not act (db/case-sync.ts counts them so).
+    db.execute<Sums & { department: string; itemCode: string }>(sql`
     select department, item_code as "itemCode",
       sum(decided)::int as decided, sum("onTime")::int as "onTime", sum(used)::int as used,
       sum(committed)::int as committed, sum(statutory)::int as statutory, sum("overdueOpen")::int as "overdueOpen"
@@ -80,10 +80,13 @@ export async function computeStats(db: Database, from: string, to: string, nowIn
         committed_working_days as committed, statutory_working_days as statutory, 0 as "overdueOpen"
       from task_stats_daily where day between ${from}::date and ${to}::date
       union all
-      select department, item_code, 0, 0, 0, 0, 0, 1
+      -- counted per pair before the union: in index order (tasks_running_by_item_idx), not row by row
+      select department, item_code, 0, 0, 0, 0, 0, count(*)::int
       from tasks where status = 'pending' and deadline < ${now}
+      group by department, item_code
     ) t
-    group by department, item_code`);
+    group by department, item_code`),
+  ]);
 
   const total = emptySums();
   const byDepartment = new Map<string, Sums>();
