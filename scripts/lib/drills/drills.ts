@@ -100,7 +100,11 @@ function assertRidden(ledger: Ledger, observation: DrillObservation): string[] {
   const { struckAtMs, backAtMs } = observation;
   // (when a request never got its answer, that is the problem to report, not this)
   if (struckAtMs !== undefined && backAtMs !== undefined && caught.length === observation.inFlightAtFault.length) {
-    const across = ledger.requests.filter((r) => r.sentAtMs < backAtMs && r.answeredAtMs > struckAtMs && (r.attempts > 1 || r.answeredAtMs >= backAtMs));
+    // Waited across: sent before the process was started again and answered only after that
+    // began. (A request can be answered before the start returns: the process serves as soon as
+    // it is up, and the start goes on to wait for its readiness.)
+    const back = observation.restartAtMs ?? backAtMs;
+    const across = ledger.requests.filter((r) => r.sentAtMs < back && r.answeredAtMs > struckAtMs && (r.attempts > 1 || r.answeredAtMs >= back));
     if (across.length === 0) problems.push('no request waited or retried across the outage: the fault went unnoticed');
   }
   return problems;
