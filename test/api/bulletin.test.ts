@@ -15,10 +15,13 @@ import { addDays, WorkingCalendar } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { workingDayBefore } from '../support/http-client.js';
 import { call, caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
+import { clearOfLocalMidnight } from '../support/midnight.js';
 
 /** JSON answers, checked field by field. */
 type Json = any;
 
+// the scenario is counted against today: not begun just before local midnight
+await clearOfLocalMidnight(TIME_ZONE);
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
 const today = cal.localDate(Date.now());
 

@@ -11,11 +11,14 @@ import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { createHttpClient, createReviewerTokens, listen, type HttpCall, workingDayBefore } from '../support/http-client.js';
 import { completeMaterials } from '../support/materials.js';
 import { caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
+import { clearOfLocalMidnight } from '../support/midnight.js';
 
 /** JSON answers, checked field by field. */
 type Json = any;
 
 const STAGE_1 = 'land-use-planning';
+// the scenario is counted against today: not begun just before local midnight
+await clearOfLocalMidnight(TIME_ZONE);
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
 const today = cal.localDate(Date.now());
 

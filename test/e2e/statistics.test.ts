@@ -13,6 +13,7 @@ import { createHttpClient, createReviewerTokens, listen, type HttpCall, workingD
 import { addDays, computeDeadline, WorkingCalendar } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
+import { clearOfLocalMidnight } from '../support/midnight.js';
 import { completeMaterials } from '../support/materials.js';
 import type { StageCode } from '../../domain/catalog.js';
 
@@ -28,6 +29,8 @@ interface Figures {
   overdueOpen: number;
 }
 
+// the scenario is counted against today: not begun just before local midnight
+await clearOfLocalMidnight(TIME_ZONE);
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
 const today = cal.localDate(Date.now());
 

@@ -23,6 +23,7 @@ import {
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { notifications } from '../../db/schema.js';
 import { caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
+import { clearOfLocalMidnight } from '../support/midnight.js';
 
 /** JSON answers, checked field by field. */
 type Json = any;
@@ -43,6 +44,8 @@ interface TaskJson {
   decision: { decision: string; at: string; by: { sub: string } } | null;
 }
 
+// the scenario is counted against today: not begun just before local midnight
+await clearOfLocalMidnight(TIME_ZONE);
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
 const today = cal.localDate(Date.now());
 
