@@ -21,8 +21,8 @@ import { clearOfLocalMidnight } from '../support/midnight.js';
 type Json = any;
 
 // the scenario is counted against today: not begun just before local midnight
-await clearOfLocalMidnight(TIME_ZONE);
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
+await clearOfLocalMidnight(cal);
 const today = cal.localDate(Date.now());
 
 /** 'YYYY-MM' shifted by n months */

@@ -30,8 +30,8 @@ interface Figures {
 }
 
 // the scenario is counted against today: not begun just before local midnight
-await clearOfLocalMidnight(TIME_ZONE);
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
+await clearOfLocalMidnight(cal);
 const today = cal.localDate(Date.now());
 
 let stack: Stack;

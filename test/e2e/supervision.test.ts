@@ -45,8 +45,8 @@ interface TaskJson {
 }
 
 // the scenario is counted against today: not begun just before local midnight
-await clearOfLocalMidnight(TIME_ZONE);
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
+await clearOfLocalMidnight(cal);
 const today = cal.localDate(Date.now());
 
 let stack: Stack;

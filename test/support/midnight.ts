@@ -4,11 +4,10 @@
  * load, until midnight has passed when it is due within `marginMs`: a short wait on the rare run
  * that starts just before midnight, instead of figures counted across two days.
  */
-import { WorkingCalendar } from '../../domain/calendar.js';
-import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
+import type { WorkingCalendar } from '../../domain/calendar.js';
 
-export async function clearOfLocalMidnight(timeZone: string, marginMs = 120_000): Promise<void> {
-  const cal = new WorkingCalendar(SEED_SCHEDULES, timeZone);
+/** `cal` is the file's own calendar: its time zone says where midnight is. */
+export async function clearOfLocalMidnight(cal: WorkingCalendar, marginMs = 120_000): Promise<void> {
   const now = Date.now();
   const untilMidnight = cal.endOfDay(cal.localDate(now)) + 1 - now;
   if (untilMidnight < marginMs) await new Promise((resolve) => setTimeout(resolve, untilMidnight + 1_000));
