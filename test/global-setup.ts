@@ -21,22 +21,33 @@ declare module 'vitest' {
   }
 }
 
-/** A throwaway embedded cluster for this run. */
+/**
+ * A throwaway embedded cluster for this run, ready once it answers a query. It is started after
+ * the Temporal dev server is up: the dev server binds ports of its own choosing as it starts, and
+ * one of them could be the port picked here (a port open there is not our database).
+ */
 async function startThrowawayPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'approval-test-pg-'));
   const port = await findFreePort();
   const child = startChild('postgres', process.execPath, [...nodeArgs('db/embedded-postgres.ts'), dir, String(port), '--throwaway'], { quiet: true });
-  await waitFor('the embedded PostgreSQL', async () => {
-    if (child.process.exitCode !== null) throw new Error(`embedded PostgreSQL exited:\n${child.recentErrors()}`);
-    return isPortOpen(port);
-  });
-  return {
-    url: embeddedDatabaseUrl(dir, port),
-    async stop() {
-      await stopChild(child);
-      removeDataDirectory(dir);
-    },
+  const stop = async () => {
+    await stopChild(child);
+    removeDataDirectory(dir);
   };
+  const url = embeddedDatabaseUrl(dir, port);
+  const probe = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
+  try {
+    await waitFor('the embedded PostgreSQL', async () => {
+      if (child.process.exitCode !== null) throw new Error(`embedded PostgreSQL exited:\n${child.recentErrors()}`);
+      return (await probe`select 1`.catch(() => null)) !== null;
+    });
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    await probe.end();
+  }
+  return { url, stop };
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -55,27 +66,42 @@ export default async function setup(project: TestProject): Promise<() => Promise
       '--search-attribute', 'ProjectCode=Keyword'],
     { quiet: true },
   );
-  const embedded = process.env.DATABASE_URL ? null : await startThrowawayPostgres();
-  const serverUrl = process.env.DATABASE_URL ?? embedded!.url;
-  await waitFor('the Temporal dev server', () => isPortOpen(port));
-
-  const databaseName = `approval_test_${Date.now()}_${process.pid}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await waitFor('the database to accept connections', async () => (await admin`select 1`.catch(() => null)) !== null);
-  await admin.unsafe(`create database ${databaseName}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${databaseName}`;
-  const database = connectDatabase(url.toString(), { max: 1 });
-  await prepareDatabase(database.db);
-  await database.close();
-
-  project.provide('temporalAddress', `127.0.0.1:${port}`);
-  project.provide('databaseUrl', url.toString());
-
-  return async () => {
+  let embedded: Awaited<ReturnType<typeof startThrowawayPostgres>> | null = null;
+  let admin: postgres.Sql | null = null;
+  const stopAll = async () => {
     await stopChild(temporal);
-    await admin.unsafe(`drop database if exists ${databaseName} with (force)`).catch(() => {});
-    await admin.end();
+    await admin?.end();
     await embedded?.stop();
   };
+  try {
+    await waitFor('the Temporal dev server', async () => {
+      if (temporal.process.exitCode !== null) throw new Error(`the Temporal dev server exited:\n${temporal.recentErrors()}`);
+      return isPortOpen(port);
+    });
+    if (!process.env.DATABASE_URL) embedded = await startThrowawayPostgres();
+    const serverUrl = process.env.DATABASE_URL ?? embedded!.url;
+
+    const databaseName = `approval_test_${Date.now()}_${process.pid}`;
+    const server = postgres(serverUrl, { max: 1, onnotice: () => {} });
+    admin = server;
+    await waitFor('the database to accept connections', async () => (await server`select 1`.catch(() => null)) !== null);
+    await server.unsafe(`create database ${databaseName}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${databaseName}`;
+    const database = connectDatabase(url.toString(), { max: 1 });
+    await prepareDatabase(database.db);
+    await database.close();
+
+    project.provide('temporalAddress', `127.0.0.1:${port}`);
+    project.provide('databaseUrl', url.toString());
+
+    return async () => {
+      await server.unsafe(`drop database if exists ${databaseName} with (force)`).catch(() => {});
+      await stopAll();
+    };
+  } catch (error) {
+    // vitest does not call a teardown that was never returned: stop what was started here.
+    await stopAll();
+    throw error;
+  }
 }

@@ -137,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   async function startTemporal(): Promise<string> {
     const port = options.temporalPort;
-    if (await isPortOpen(port)) throw new Error(`port ${port} is busy; set TEMPORAL_PORT or TEMPORAL_ADDRESS`);
+    if (await isPortOpen(port)) throw new Error(`port ${port} is busy (EADDRINUSE); set TEMPORAL_PORT or TEMPORAL_ADDRESS`);
     const dbFile = path.join(dataDir, 'temporal.sqlite');
     const ui = options.temporalUiPort ? ['--ui-ip', '127.0.0.1', '--ui-port', String(options.temporalUiPort)] : ['--headless'];
     if (options.temporalCli) {
@@ -167,7 +167,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   async function startPostgres(): Promise<string> {
     const port = options.postgresPort;
-    if (await isPortOpen(port)) throw new Error(`port ${port} is busy; set POSTGRES_PORT or DATABASE_URL`);
+    if (await isPortOpen(port)) throw new Error(`port ${port} is busy (EADDRINUSE); set POSTGRES_PORT or DATABASE_URL`);
     const args = [...nodeArgs('db/embedded-postgres.ts'), dataDir, String(port), ...(options.throwawayDatabase ? ['--throwaway'] : [])];
     const child = supervise(startChild('postgres', process.execPath, args, { quiet: true }));
     await waitWhileStarting('the embedded PostgreSQL', async () => {

@@ -35,14 +35,15 @@ export function newDataDir(name: string): string {
 /**
  * Starts the stack on free ports. A port found free can be taken by another process before the
  * stack binds it (tests run in parallel, and the kernel hands out ephemeral ports from the same
- * range), so a start that fails with EADDRINUSE is tried again on other ports.
+ * range; the Temporal dev server also binds ports of its own choosing), so a start that fails on
+ * a taken port is tried again on other ports.
  */
 export async function startLocalStackOnFreePorts(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<LocalStackProcess> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await startLocalStack(dataDir, await freePorts(), env);
     } catch (error) {
-      if (attempt >= 3 || !String(error).includes('EADDRINUSE')) throw error;
+      if (attempt >= 3 || !/EADDRINUSE|address already in use/.test(String(error))) throw error;
     }
   }
 }
