@@ -22,13 +22,22 @@ function startWorker(): Child {
   return child;
 }
 
-async function startApi(): Promise<{ child: Child; base: string }> {
+/** An API on a free port; another process can take the port first, and then it starts on another. */
+async function startApi(attempt = 1): Promise<{ child: Child; base: string }> {
   const port = await findFreePort();
   const child = startChild('api', process.execPath, nodeArgs('api/server.ts'), { env: { ...env, PORT: String(port) }, quiet: true });
   children.push(child);
   const base = `http://127.0.0.1:${port}`;
-  await waitFor('the API', async () => (await fetch(`${base}/readyz`).catch(() => null))?.ok === true, 60_000);
-  return { child, base };
+  await waitFor(
+    'the API',
+    async () => {
+      if (child.process.exitCode === null) return (await fetch(`${base}/readyz`).catch(() => null))?.ok === true;
+      if (attempt < 3 && child.recentErrors().includes('EADDRINUSE')) return true;
+      throw new Error(`the API exited (${child.process.exitCode}):\n${child.recentErrors()}`);
+    },
+    60_000,
+  );
+  return child.process.exitCode === null ? { child, base } : startApi(attempt + 1);
 }
 
 function kill9(child: Child): Promise<number | null> {
