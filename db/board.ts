@@ -127,7 +127,7 @@ export async function findBoardCases(db: Database, filter: BoardFilter): Promise
       materials_overdue_at: string | null;
     }>(sql`
       select case_id, project_code, project_name, current_stage, board_due_index, escalation_level,
-        fault is not null as faulted, start_input->'rules'->'stalled' as stalled, materials_overdue_at
+        fault is not null as faulted, stall_rules as stalled, materials_overdue_at
       from cases where ${sql.join(conditions, sql` and `)}
       order by ${order}
       limit ${want - rows.length}`);

@@ -41,6 +41,7 @@ import {
   type PendingMaterialState,
   type Person,
   type StageResult,
+  type StallRules,
   type DecisionText,
   type Material,
   type SupplementText,
@@ -98,6 +99,10 @@ export const cases = pgTable(
     budget: jsonb('budget')
       .$type<Partial<CaseBudget>>()
       .generatedAlwaysAs((): SQL => sql`start_input -> 'rules' -> 'budget'`),
+    /** the case's own stall rules, beside the start input for the same reason: the board reads them for every case of a page */
+    stallRules: jsonb('stall_rules')
+      .$type<Partial<StallRules>>()
+      .generatedAlwaysAs((): SQL => sql`start_input -> 'rules' -> 'stalled'`),
     /** last audit seq written (the opening's, by the API, then the workflow's) */
     version: integer('version').notNull().default(0),
     /** whether the case's workflow has written: until it does, the sweep starts it (a crash between row and start) */
