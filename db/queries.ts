@@ -342,8 +342,21 @@ export async function findOpenTasksOfCurrentStages(
   const byCase = new Map<string, BoardTaskInput[]>();
   if (cases.length === 0) return byCase;
   const stageOf = new Map(cases.map((c) => [c.caseId, c.stage]));
+  // only what the board assesses: a whole task row carries its derivation, texts and history
   const rows = await db
-    .select()
+    .select({
+      taskId: tasks.taskId,
+      caseId: tasks.caseId,
+      stage: tasks.stage,
+      itemCode: tasks.itemCode,
+      department: tasks.department,
+      status: tasks.status,
+      dueDate: tasks.dueDate,
+      deadline: tasks.deadline,
+      yellowFrom: tasks.yellowFrom,
+      lastEventAt: tasks.lastEventAt,
+      supplementRequestedAt: sql<number | null>`${tasks.supplement} -> 'requestedAt'`,
+    })
     .from(tasks)
     .where(and(inArray(tasks.caseId, [...stageOf.keys()]), inArray(tasks.status, ['blocked', 'pending', 'awaiting_supplement'])));
   for (const t of rows) {
@@ -358,7 +371,7 @@ export async function findOpenTasksOfCurrentStages(
       deadlineMs: t.deadline?.getTime() ?? null,
       yellowFromMs: t.yellowFrom?.getTime() ?? null,
       lastEventAtMs: t.lastEventAt.getTime(),
-      supplementRequestedAtMs: t.status === 'awaiting_supplement' ? (t.supplement?.requestedAt ?? null) : null,
+      supplementRequestedAtMs: t.status === 'awaiting_supplement' ? (t.supplementRequestedAt ?? null) : null,
     });
   }
   for (const list of byCase.values()) list.sort((a, b) => (a.taskId < b.taskId ? -1 : 1));
