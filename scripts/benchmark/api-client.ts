@@ -18,6 +18,11 @@ export class ApiError extends Error {
 
 export interface ApiClient {
   call<T = any>(method: string, path: string, token: string, body?: unknown, idempotencyKey?: string): Promise<T>;
+  /**
+   * A GET whose answer is received whole, to its last byte, but not decoded: what the read routes'
+   * latency is timed on. Resolves to the body's size in bytes; a refusal throws ApiError.
+   */
+  read(path: string, token: string): Promise<number>;
   tokens: {
     window: string;
     coordinator: string;
@@ -36,6 +41,7 @@ export async function createBalancedApiClient(bases: string[], secret: string, d
   return {
     tokens: clients[0]!.tokens,
     call: (method, path, token, body, idempotencyKey) => clients[turn++ % clients.length]!.call(method, path, token, body, idempotencyKey),
+    read: (path, token) => clients[turn++ % clients.length]!.read(path, token),
   };
 }
 
@@ -70,6 +76,12 @@ export async function createApiClient(base: string, secret: string, departments:
       const json: unknown = text ? JSON.parse(text) : null;
       if (!response.ok) throw new ApiError(response.status, json);
       return json as any;
+    },
+    async read(path, token) {
+      const response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      const bytes = await response.arrayBuffer();
+      if (!response.ok) throw new ApiError(response.status, JSON.parse(new TextDecoder().decode(bytes)));
+      return bytes.byteLength;
     },
   };
 }
