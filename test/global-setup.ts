@@ -29,12 +29,13 @@ declare module 'vitest' {
 async function startThrowawayPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'approval-test-pg-'));
   const port = await findFreePort();
+  // before the child starts: the cluster's password file is then written here, not raced for
+  const url = embeddedDatabaseUrl(dir, port);
   const child = startChild('postgres', process.execPath, [...nodeArgs('db/embedded-postgres.ts'), dir, String(port), '--throwaway'], { quiet: true });
   const stop = async () => {
     await stopChild(child);
     removeDataDirectory(dir);
   };
-  const url = embeddedDatabaseUrl(dir, port);
   const probe = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
   try {
     await waitFor('the embedded PostgreSQL', async () => {
