@@ -14,6 +14,27 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
+/** Whether a start failed on a port taken before its process bound it (Node's EADDRINUSE, Go's wording). */
+export function isPortTaken(error: unknown): boolean {
+  return /EADDRINUSE|address already in use/.test(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Runs `start`, which picks its ports with findFreePort, and starts again when it fails on a taken
+ * port: a port found free is released before our process binds it, and another program (tests run
+ * side by side; the Temporal dev server binds ports of its own choosing) can take it meanwhile.
+ */
+export async function onFreePorts<T>(start: () => Promise<T>, onRetry: () => void = () => {}, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !isPortTaken(error)) throw error;
+      onRetry();
+    }
+  }
+}
+
 export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();

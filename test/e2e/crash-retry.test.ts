@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../api/auth.js';
 import { findAuditEvents } from '../../db/queries.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
-import { findFreePort, nodeArgs, startChild, stopChild, waitFor, type Child } from '../../scripts/lib/processes.js';
+import { findFreePort, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../../scripts/lib/processes.js';
 import { caseBody, requireInfrastructure, TEST_SECRET } from '../support/stack.js';
 
 const children: Child[] = [];
@@ -22,22 +22,19 @@ function startWorker(): Child {
   return child;
 }
 
-/** An API on a free port; another process can take the port first, and then it starts on another. */
-async function startApi(attempt = 1): Promise<{ child: Child; base: string }> {
-  const port = await findFreePort();
-  const child = startChild('api', process.execPath, nodeArgs('api/server.ts'), { env: { ...env, PORT: String(port) }, quiet: true });
-  children.push(child);
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(
-    'the API',
-    async () => {
-      if (child.process.exitCode === null) return (await fetch(`${base}/readyz`).catch(() => null))?.ok === true;
-      if (attempt < 3 && child.recentErrors().includes('EADDRINUSE')) return true;
-      throw new Error(`the API exited (${child.process.exitCode}):\n${child.recentErrors()}`);
-    },
-    60_000,
-  );
-  return child.process.exitCode === null ? { child, base } : startApi(attempt + 1);
+/** An API on a free port (on another when the first was taken before it bound it). */
+function startApi(): Promise<{ child: Child; base: string }> {
+  return onFreePorts(async () => {
+    const port = await findFreePort();
+    const child = startChild('api', process.execPath, nodeArgs('api/server.ts'), { env: { ...env, PORT: String(port) }, quiet: true });
+    children.push(child);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor('the API', async () => {
+      if (child.process.exitCode !== null) throw new Error(`the API exited (${child.process.exitCode}):\n${child.recentErrors()}`);
+      return (await fetch(`${base}/readyz`).catch(() => null))?.ok === true;
+    });
+    return { child, base };
+  });
 }
 
 function kill9(child: Child): Promise<number | null> {

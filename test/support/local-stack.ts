@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { removeDataDirectory } from '../../db/embedded-postgres.js';
-import { findFreePort } from '../../scripts/lib/processes.js';
+import { findFreePort, onFreePorts } from '../../scripts/lib/processes.js';
 
 export interface LocalStackPorts {
   api: number;
@@ -32,20 +32,9 @@ export function newDataDir(name: string): string {
   return mkdtempSync(path.join(tmpdir(), `approval-${name}-`));
 }
 
-/**
- * Starts the stack on free ports. A port found free can be taken by another process before the
- * stack binds it (tests run in parallel, and the kernel hands out ephemeral ports from the same
- * range; the Temporal dev server also binds ports of its own choosing), so a start that fails on
- * a taken port is tried again on other ports.
- */
+/** Starts the stack on free ports, again on others when one was taken before the stack bound it. */
 export async function startLocalStackOnFreePorts(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<LocalStackProcess> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await startLocalStack(dataDir, await freePorts(), env);
-    } catch (error) {
-      if (attempt >= 3 || !/EADDRINUSE|address already in use/.test(String(error))) throw error;
-    }
-  }
+  return onFreePorts(async () => startLocalStack(dataDir, await freePorts(), env));
 }
 
 /** Starts the stack and resolves once it says it is up. `env` adds settings (e.g. a rate limit). */

@@ -20,7 +20,7 @@ import { connectDatabase } from '../../../db/client.js';
 import { embeddedDatabaseUrl } from '../../../db/embedded-postgres.js';
 import { prepareDatabase } from '../../../db/prepare.js';
 import { clusterLayout, findDaemon, readClusterState, type ClusterLayout } from '../cluster.js';
-import { findFreePort, isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from '../processes.js';
+import { findFreePort, isPortOpen, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../processes.js';
 
 export interface Topology {
   name: 'dev-server' | 'cluster';
@@ -108,15 +108,10 @@ export interface DevTopologyOptions {
  * under `<dataDir>`, one worker and `apis` APIs.
  */
 export async function startDevTopology(options: DevTopologyOptions): Promise<Topology> {
-  // a free port can be taken by another program before ours listens on it (others run tests here): new ports, again
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await startDevTopologyOnce(options);
-    } catch (error) {
-      if (attempt >= 3 || !String(error instanceof Error ? error.message : error).includes('EADDRINUSE')) throw error;
-      options.log?.(`a port was taken before our process listened on it; starting again on other ports`);
-    }
-  }
+  return onFreePorts(
+    () => startDevTopologyOnce(options),
+    () => options.log?.(`a port was taken before our process listened on it; starting again on other ports`),
+  );
 }
 
 async function startDevTopologyOnce(options: DevTopologyOptions): Promise<Topology> {
