@@ -15,15 +15,13 @@ import { addDays, WorkingCalendar } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { workingDayBefore } from '../support/http-client.js';
 import { call, caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
-import { clearOfLocalMidnight } from '../support/midnight.js';
+import { todayClearOfMidnight } from '../support/midnight.js';
 
 /** JSON answers, checked field by field. */
 type Json = any;
 
-// the scenario is counted against today: not begun just before local midnight
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
-await clearOfLocalMidnight(cal);
-const today = cal.localDate(Date.now());
+const today = await todayClearOfMidnight(cal);
 
 /** 'YYYY-MM' shifted by n months */
 function shiftMonth(month: string, n: number): string {

@@ -9,15 +9,13 @@ import { WorkingCalendar } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { createHttpClient, createReviewerTokens, listen, type HttpCall } from '../support/http-client.js';
 import { caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
-import { clearOfLocalMidnight } from '../support/midnight.js';
+import { todayClearOfMidnight } from '../support/midnight.js';
 
 /** JSON answers, checked field by field. */
 type Json = any;
 
-// the scenario is counted against today: not begun just before local midnight
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
-await clearOfLocalMidnight(cal);
-const today = cal.localDate(Date.now());
+const today = await todayClearOfMidnight(cal);
 
 let stack: Stack;
 let http: HttpCall;

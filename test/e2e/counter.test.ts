@@ -11,16 +11,14 @@ import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { createHttpClient, createReviewerTokens, listen, type HttpCall, workingDayBefore } from '../support/http-client.js';
 import { completeMaterials } from '../support/materials.js';
 import { caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
-import { clearOfLocalMidnight } from '../support/midnight.js';
+import { todayClearOfMidnight } from '../support/midnight.js';
 
 /** JSON answers, checked field by field. */
 type Json = any;
 
 const STAGE_1 = 'land-use-planning';
-// the scenario is counted against today: not begun just before local midnight
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
-await clearOfLocalMidnight(cal);
-const today = cal.localDate(Date.now());
+const today = await todayClearOfMidnight(cal);
 
 let stack: Stack;
 let http: HttpCall;

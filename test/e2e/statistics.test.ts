@@ -13,7 +13,7 @@ import { createHttpClient, createReviewerTokens, listen, type HttpCall, workingD
 import { addDays, computeDeadline, WorkingCalendar } from '../../domain/calendar.js';
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
-import { clearOfLocalMidnight } from '../support/midnight.js';
+import { todayClearOfMidnight } from '../support/midnight.js';
 import { completeMaterials } from '../support/materials.js';
 import type { StageCode } from '../../domain/catalog.js';
 
@@ -29,10 +29,8 @@ interface Figures {
   overdueOpen: number;
 }
 
-// the scenario is counted against today: not begun just before local midnight
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
-await clearOfLocalMidnight(cal);
-const today = cal.localDate(Date.now());
+const today = await todayClearOfMidnight(cal);
 
 let stack: Stack;
 let http: HttpCall;

@@ -23,7 +23,7 @@ import {
 import { SEED_SCHEDULES } from '../../domain/calendar-seed.js';
 import { notifications } from '../../db/schema.js';
 import { caseBody, startStack, TIME_ZONE, type Stack } from '../support/stack.js';
-import { clearOfLocalMidnight } from '../support/midnight.js';
+import { todayClearOfMidnight } from '../support/midnight.js';
 
 /** JSON answers, checked field by field. */
 type Json = any;
@@ -44,10 +44,8 @@ interface TaskJson {
   decision: { decision: string; at: string; by: { sub: string } } | null;
 }
 
-// the scenario is counted against today: not begun just before local midnight
 const cal = new WorkingCalendar(SEED_SCHEDULES, TIME_ZONE);
-await clearOfLocalMidnight(cal);
-const today = cal.localDate(Date.now());
+const today = await todayClearOfMidnight(cal);
 
 let stack: Stack;
 let http: HttpCall;
