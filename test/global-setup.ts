@@ -22,9 +22,9 @@ declare module 'vitest' {
 }
 
 /**
- * A throwaway embedded cluster for this run, ready once it answers a query. It is started after
- * the Temporal dev server is up: the dev server binds ports of its own choosing as it starts, and
- * one of them could be the port picked here (a port open there is not our database).
+ * A throwaway embedded cluster for this run, listening once its port is open (set-up then waits
+ * for it to answer a query). It is started after the Temporal dev server is up: the dev server
+ * binds ports of its own choosing as it starts, and one of them could be the port picked here.
  */
 async function startThrowawayPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'approval-test-pg-'));
@@ -36,17 +36,14 @@ async function startThrowawayPostgres(): Promise<{ url: string; stop(): Promise<
     await stopChild(child);
     removeDataDirectory(dir);
   };
-  const probe = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
   try {
     await waitFor('the embedded PostgreSQL', async () => {
       if (child.process.exitCode !== null) throw new Error(`embedded PostgreSQL exited:\n${child.recentErrors()}`);
-      return (await probe`select 1`.catch(() => null)) !== null;
+      return isPortOpen(port);
     });
   } catch (error) {
     await stop();
     throw error;
-  } finally {
-    await probe.end();
   }
   return { url, stop };
 }
