@@ -18,9 +18,9 @@ import { incompleteness } from '../workflows/counter.js';
 import type { YearSchedule } from '../domain/calendar.js';
 import type { CaseSyncWriter } from '../db/case-sync.js';
 import type { Database } from '../db/client.js';
-import { findCalendarYears, findCaseRow } from '../db/queries.js';
+import { findCalendarYears, findCaseRow, markWorkflowStarted } from '../db/queries.js';
 import { insertOpenedCase } from '../db/open-case.js';
-import { createInitialState, listTimers, openCase as applyOpening } from '../workflows/case-machine.js';
+import { createInitialState, listTimers, openCase as applyOpening, type CaseState } from '../workflows/case-machine.js';
 import { calendarChangedSignal, CURRENT_WORKFLOW_VERSION } from '../workflows/case-workflow.js';
 import { buildSyncs } from '../workflows/sync.js';
 import type { ReferenceData } from './reference-data.js';
@@ -84,10 +84,29 @@ async function countPriorNotices(sql: Database['$client'], projectCode: string):
 
 const versionsOf = (years: YearSchedule[]) => years.map((y) => `${y.year}@${y.version}`).join(',');
 
+/**
+ * Writes the case row with its opening (`input.openingWritten`): the opening's rows and audit
+ * events, computed by the pure code the workflow runs, as the workflow computes them for a case
+ * of this version. Returns the opened state, and `created: false` for a case already written.
+ */
+export async function writeOpening(
+  deps: Pick<OpeningDependencies, 'db' | 'writer'>,
+  input: CaseStartInput & { openingWritten: true },
+  acceptedOn: string,
+): Promise<{ created: boolean; state: CaseState }> {
+  const state = createInitialState(input);
+  // as the workflow does for a case of this version
+  state.ladder = true;
+  applyOpening(state);
+  const syncs = buildSyncs(state, state.unflushed, state.outbox ?? []);
+  const { created } = await insertOpenedCase(deps.db.$client, deps.writer, { input, openedBy: input.openedBy, acceptedOn, syncs });
+  return { created, state };
+}
+
 /** Opens the case (or, for a retry, makes sure the case it named is open and running). */
 export async function openNewCase(deps: OpeningDependencies, request: OpeningRequest): Promise<void> {
   const [catalog, rules, calendar] = await Promise.all([deps.reference.catalog(), deps.reference.rules(), deps.reference.calendarYears()]);
-  const input: CaseStartInput = {
+  const input: CaseStartInput & { openingWritten: true } = {
     caseId: request.caseId,
     project: request.project,
     materials: request.materials,
@@ -98,6 +117,8 @@ export async function openNewCase(deps: OpeningDependencies, request: OpeningReq
     timeZone: deps.timeZone,
     rules,
     workflowVersion: CURRENT_WORKFLOW_VERSION,
+    // written below, with the case row: the workflow does not write it again
+    openingWritten: true,
     ...(request.deferredMaterials.length > 0 ? { deferredMaterials: request.deferredMaterials } : {}),
   };
   // 一次性告知: everything the stage-1 set lacks, at once (after the project's 409: 422 comes last)
@@ -108,19 +129,15 @@ export async function openNewCase(deps: OpeningDependencies, request: OpeningReq
   }
   const priorTrips = await countPriorNotices(deps.db.$client, request.project.projectCode);
   if (priorTrips > 0) input.priorTrips = priorTrips;
-  const state = createInitialState(input);
-  // as the workflow does for a case of this version
-  state.ladder = true;
-  applyOpening(state);
-  const syncs = buildSyncs(state, state.unflushed, state.outbox ?? []);
   const acceptedOn = (await deps.reference.calendar()).localDate(input.acceptedAtMs);
-  const { created } = await insertOpenedCase(deps.db.$client, deps.writer, { input, openedBy: request.actor, acceptedOn, syncs });
+  const { created, state } = await writeOpening(deps, input, acceptedOn);
   // a retry starts the case its first attempt wrote, as it was written
   const startInput = created ? input : ((await findCaseRow(deps.db, input.caseId))?.startInput ?? input);
 
   // If this fails the row stays: whether or not Temporal took the start, the sweep (or a retry
   // with the same Idempotency-Key, which names the same case) starts it.
   await startCaseWorkflow(deps.temporal, deps.taskQueue, startInput);
+  await markWorkflowStarted(deps.db, input.caseId);
 
   // A year published between reading the calendar and starting the workflow would miss this
   // case (the publication tells the cases it finds): compare, and tell the case.

@@ -4,12 +4,15 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client.js';
-import { findUnstartedCases } from '../db/queries.js';
+import { findUnstartedCases, markWorkflowStarted } from '../db/queries.js';
 import { startCaseWorkflow } from './temporal-edge.js';
 
-/** Starts the workflow of every case whose row is older than `graceMs` and still unwritten; returns their IDs. */
+/** Starts the workflow of every case whose row is older than `graceMs` and not known to have started; returns their IDs. */
 export async function startUnstartedCases(db: Database, temporal: Client, taskQueue: string, graceMs: number): Promise<string[]> {
   const rows = await findUnstartedCases(db, new Date(Date.now() - graceMs));
-  for (const row of rows) await startCaseWorkflow(temporal, taskQueue, row.startInput);
+  for (const row of rows) {
+    await startCaseWorkflow(temporal, taskQueue, row.startInput);
+    await markWorkflowStarted(db, row.caseId);
+  }
   return rows.map((r) => r.caseId);
 }

@@ -76,13 +76,21 @@ export async function insertCaseRow(db: Database, input: CaseStartInput, openedB
   });
 }
 
-/** Cases whose workflow has not written anything yet: started again by the sweeper. */
+/** Cases whose workflow is not known to have started: started again by the sweeper. */
 export async function findUnstartedCases(db: Database, olderThan: Date): Promise<CaseRow[]> {
   return db
     .select()
     .from(cases)
     .where(and(eq(cases.workflowRan, false), lt(cases.createdAt, olderThan)))
     .limit(100);
+}
+
+/**
+ * The case's workflow has started (Temporal took the start, or found it started): the sweep
+ * leaves the case alone. A case's first write from its workflow says the same.
+ */
+export async function markWorkflowStarted(db: Database, caseId: string): Promise<void> {
+  await db.update(cases).set({ workflowRan: true }).where(and(eq(cases.caseId, caseId), eq(cases.workflowRan, false)));
 }
 
 export async function findCaseRow(db: Database, caseId: string): Promise<CaseRow | undefined> {

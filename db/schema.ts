@@ -105,7 +105,7 @@ export const cases = pgTable(
       .generatedAlwaysAs((): SQL => sql`start_input -> 'rules' -> 'stalled'`),
     /** last audit seq written (the opening's, by the API, then the workflow's) */
     version: integer('version').notNull().default(0),
-    /** whether the case's workflow has written: until it does, the sweep starts it (a crash between row and start) */
+    /** whether the case's workflow is known to have started (the API after its start, or the workflow's first write): until then the sweep starts it (a crash between row and start) */
     workflowRan: boolean('workflow_ran').notNull().default(false),
     /** set while the case is stopped by a fault an administrator must recover (SPEC §6.0) */
     fault: jsonb('fault').$type<CaseFault | null>(),

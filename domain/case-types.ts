@@ -203,6 +203,11 @@ export interface CaseStartInput {
   deferredMaterials?: string[];
   /** trips to the counter before the opening: intake notices for this project since its last case closed */
   priorTrips?: number;
+  /**
+   * The API wrote the opening's rows and audit events with the case row (api/opening.ts), from
+   * the same pure code the workflow runs: the workflow's first run does not write them again.
+   */
+  openingWritten?: true;
 }
 
 /** One running stretch of a task's clock (between acceptance or resubmission and a pause or decision). */

@@ -24,6 +24,8 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { loadLocalStackConfig } from '../config.js';
 import { embeddedDatabaseUrl, removeDataDirectory } from '../db/embedded-postgres.js';
+import { caseWorkflowId } from '../temporal.config.js';
+import { waitForFirstTasks } from './benchmark/first-tasks.js';
 import { BENCH_DEPARTMENTS, createApiClient, createBalancedApiClient, type ApiClient } from './benchmark/api-client.js';
 import { createCpuMeter } from './benchmark/cpu.js';
 import { cpuMeter } from './benchmark/measure.js';
@@ -129,27 +131,22 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
       phase(`yardsticks: bare Temporal, ${n} operations each at concurrency ${concurrency} (after ${warmUp} untimed of each)`);
       const bare = await measureYardsticks(client, BARE_QUEUE, { n, warmUp, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
       phase(`the API's write path: ${n} openings and decisions (after ${warmUp} untimed of each), whole gov-building cases`);
-      const database = postgres(topology.databaseUrl, { max: 1, onnotice: () => {} });
-      try {
-        const { writePath, bareDecision } = await measureWritePath(
-          topology.api,
-          {
-            n,
-            warmUp,
-            concurrency,
-            fullCases: quick ? 16 : 40,
-            workflowsYetToRun: async () => Number((await database`select count(*)::int as n from cases where not workflow_ran`)[0]?.n ?? 0),
-            bareDecision: bare.updateWithLocalWrite,
-            pairedBlocks: PAIRED_BLOCKS,
-          },
-          progress,
-        );
-        report.settings.pairedBlocks = PAIRED_BLOCKS;
-        report.yardsticks = { ...bare.yardsticks, updateWithLocalWrite: bareDecision };
-        report.writePath = writePath;
-      } finally {
-        await database.end();
-      }
+      const { writePath, bareDecision } = await measureWritePath(
+        topology.api,
+        {
+          n,
+          warmUp,
+          concurrency,
+          fullCases: quick ? 16 : 40,
+          workflowsRun: (caseIds) => waitForFirstTasks(client, caseIds.map(caseWorkflowId)),
+          bareDecision: bare.updateWithLocalWrite,
+          pairedBlocks: PAIRED_BLOCKS,
+        },
+        progress,
+      );
+      report.settings.pairedBlocks = PAIRED_BLOCKS;
+      report.yardsticks = { ...bare.yardsticks, updateWithLocalWrite: bareDecision };
+      report.writePath = writePath;
     }
     if (topology.liveCases > 0) {
       phase(`${topology.liveCases} live cases with timers, opened through the API at concurrency ${scaleConcurrency}, then the read routes`);

@@ -148,6 +148,16 @@ export function openCase(state: CaseState): void {
   state.input = { ...input, materials: [] };
 }
 
+/**
+ * The opening is in the read model already: the API wrote its rows and audit events with the
+ * case row (CaseStartInput.openingWritten), computed by openCase as here. Nothing is left to write.
+ */
+export function markOpeningWritten(state: CaseState): void {
+  state.persistedSeq = state.seq;
+  state.unflushed = [];
+  state.outbox = [];
+}
+
 function openStage(state: CaseState, index: number, materials: Material[], now: number, actor: Actor): void {
   const stage = state.stages[index];
   const planStage = state.input.plan.stages[index];

@@ -46,6 +46,7 @@ import {
   fireDueTimers,
   fireTimer,
   listTimers,
+  markOpeningWritten,
   openCase,
   validateDecision,
   validateExtension,
@@ -192,6 +193,7 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   // The opening first: a request delivered in the first activation (the API answers the
   // opening before the workflow has run) must find the case's tasks.
   if (!carried) openCase(state);
+  if (!carried && input.openingWritten) markOpeningWritten(state);
   /**
    * Before acting on a request, let every automatic action that is due happen first (a late
    * decision must not beat a deemed consent). Only runs that started with the ladder do this,

@@ -15,6 +15,7 @@ import { connectDatabase } from '../../db/client.js';
 import { prepareDatabase } from '../../db/prepare.js';
 import { caseWorkflowId } from '../../temporal.config.js';
 import { getWorkflowBundle } from '../../worker/create-worker.js';
+import { waitForFirstTasks } from './first-tasks.js';
 import { ApiError, BENCH_DEPARTMENTS, createApiClient, benchCaseBody, type ApiClient } from './api-client.js';
 import { measure, percentile, round, type Summary } from './measure.js';
 import { cpuSecondsOfTree } from './cpu.js';
@@ -221,7 +222,7 @@ export async function measureScale(
   const database = postgres(target.databaseUrl, { max: 1, onnotice: () => {} });
   let casesInReadModel = 0;
   try {
-    await waitFor('every opened case to run', async () => Number((await database`select count(*)::int as n from cases where not workflow_ran`)[0]?.n) === 0, 3_600_000);
+    await waitForFirstTasks(client, caseIds.map(caseWorkflowId));
     casesInReadModel = Number((await database`select count(*)::int as n from cases`)[0]?.n ?? 0);
   } finally {
     await database.end();

@@ -58,16 +58,15 @@ export async function measureWritePath(
     warmUp: number;
     concurrency: number;
     fullCases: number;
-    workflowsYetToRun: () => Promise<number>;
+    /** resolves once the workflows of these cases have run their first task */
+    workflowsRun: (caseIds: string[]) => Promise<void>;
     /** the bare Update the decisions are measured against, in alternating blocks */
     bareDecision: (index: number) => Promise<unknown>;
     pairedBlocks: number;
   },
   progress: (label: string) => (done: number) => void,
 ): Promise<{ writePath: WritePath; bareDecision: Summary }> {
-  const settle = async () => {
-    while ((await options.workflowsYetToRun()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-  };
+  const settle = (cases: CaseJson[]) => options.workflowsRun(cases.map((c) => c.caseId));
   const { n, warmUp, concurrency } = options;
   const openOne = () => api.call<CaseJson>('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID());
   const decideOne = ({ caseId, task }: { caseId: string; task: CaseJson['stages'][number]['tasks'][number] }) =>
@@ -79,14 +78,13 @@ export async function measureWritePath(
   // a fresh process runs its first thousand requests slower while the JIT compiles them.
   const warmCases: CaseJson[] = [];
   await runConcurrently(warmUp, concurrency, async () => warmCases.push(await openOne()), progress('API open case (warm-up)'));
-  await settle();
+  await settle(warmCases);
   const warmDecisions = pendingOf(warmCases).slice(0, warmUp);
   await runConcurrently(warmDecisions.length, concurrency, (i) => decideOne(warmDecisions[i]!), progress('API decision (warm-up)'));
-  await settle();
   const opened: CaseJson[] = [];
   const openingStarted = performance.now();
   const open = await measure(n, concurrency, async () => opened.push(await openOne()), progress('API open case'));
-  await settle();
+  await settle(opened);
   const openSustainedRate = round(n / ((performance.now() - openingStarted) / 1000));
   const decisions = pendingOf(opened).slice(0, n);
   const paired = await measurePaired(

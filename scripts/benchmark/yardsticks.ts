@@ -5,7 +5,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { measure, runConcurrently, type Summary } from './measure.js';
+import { waitForFirstTasks } from './first-tasks.js';
+import { measure, round, runConcurrently, type Summary } from './measure.js';
 import {
   bareWorkflow,
   touchUpdate,
@@ -16,6 +17,11 @@ import {
 export interface Yardsticks {
   startAndFirstUpdate: Summary;
   start: Summary;
+  /**
+   * Starts per second counted until every started workflow had run its first task, as the API's
+   * openSustainedRate counts openings (absent in results from before 12-01 20:00)
+   */
+  startSustainedRate?: number;
   update: Summary;
   /** timed in blocks alternating with the API's decisions (measurePaired) */
   updateWithLocalWrite: Summary;
@@ -42,7 +48,11 @@ export async function measureYardsticks(
   };
   await warm('bare start + first update', async () => (await startOne()).executeUpdate(touchUpdate));
   const startAndFirstUpdate = await measure(n, concurrency, async () => (await startOne()).executeUpdate(touchUpdate), progress('bare start + first update'));
+  const startsBefore = started.length;
+  const startsBegan = performance.now();
   const start = await measure(n, concurrency, startOne, progress('bare start'));
+  await waitForFirstTasks(client, started.slice(startsBefore));
+  const startSustainedRate = round(n / ((performance.now() - startsBegan) / 1000));
   const handles = await Promise.all(Array.from({ length: concurrency }, startOne));
   await Promise.all(handles.map((h) => h.executeUpdate(touchUpdate)));
   await warm('bare update', (i) => handles[i % concurrency]!.executeUpdate(touchUpdate));
@@ -67,5 +77,5 @@ export async function measureYardsticks(
     progress('bare case-shaped run'),
   );
   // (the bare workflows are left waiting: finishing them now would load the server while the API is measured)
-  return { yardsticks: { startAndFirstUpdate, start, update, updateWithActivityWrite, caseShaped }, updateWithLocalWrite };
+  return { yardsticks: { startAndFirstUpdate, start, startSustainedRate, update, updateWithActivityWrite, caseShaped }, updateWithLocalWrite };
 }

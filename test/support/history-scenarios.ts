@@ -280,6 +280,35 @@ export const SCENARIOS: Record<string, (t: WorkflowTestEnv) => Promise<OpenedCas
     await opened.handle.executeUpdate(withdrawUpdate, { args: [{ reason: '项目调整', actor: WINDOW }] });
     return opened;
   },
+
+  /**
+   * A case opened as POST /v1/cases opens it since 12-01 (the opening written with the case row,
+   * `openingWritten`; the workflow's first task writes nothing): a supplement round trip,
+   * heritage-survey by deemed consent, stage 1 approved and handed out; then withdrawn.
+   */
+  async 'opening-written'(t) {
+    const opened = await t.openCase({ projectType: 'gov-building', openingWritten: true });
+    expect(opened.input.openingWritten).toBe(true);
+    await t.env.sleep('1 day');
+    await opened.handle.executeUpdate(decideUpdate, {
+      args: [
+        { taskId: taskIdOf(opened, 'eia'), decision: 'request_supplement', opinion: '请补正', missingMaterials: ['补充说明'], actor: reviewer('eco') },
+      ],
+    });
+    await t.env.sleep('1 day');
+    await opened.handle.executeUpdate(submitSupplementUpdate, {
+      args: [{ taskId: taskIdOf(opened, 'eia'), materials: [{ name: '补充说明' }], actor: WINDOW }],
+    });
+    const deadlineMs = taskOf(await getState(opened), 'heritage-survey').run?.deadlineMs ?? 0;
+    await sleepUntil(t.env, deadlineMs + DAY);
+    expect(taskOf(await getState(opened), 'heritage-survey').decision?.decision).toBe('deemed_consent');
+    await approveCurrentStage(opened);
+    await opened.handle.executeUpdate(handOutUpdate, {
+      args: [{ stage: 'land-use-planning', recipient: { name: '经办人' }, channel: 'counter', actor: WINDOW }],
+    });
+    await opened.handle.executeUpdate(withdrawUpdate, { args: [{ reason: '项目调整', actor: WINDOW }] });
+    return opened;
+  },
 };
 
 export const HISTORY_NAMES = Object.keys(SCENARIOS);

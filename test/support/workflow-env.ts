@@ -17,6 +17,8 @@ import { createRequire } from 'node:module';
 import { expect } from 'vitest';
 import { GENESIS_HASH, sha256Hex } from '../../db/audit-chain.js';
 import { createReadModelActivities } from '../../activities/read-model.js';
+import { writeOpening } from '../../api/opening.js';
+import { createCaseSyncWriter } from '../../db/case-sync.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
 import { findAuditEvents, findCaseRow, findTaskRow, insertCaseRow } from '../../db/queries.js';
 import { SEED_CATALOG } from '../../db/seed.js';
@@ -55,6 +57,11 @@ export interface OpenCaseOptions {
   historyLimit?: number;
   /** 容缺受理: stage-1 checklist codes the applicant brings later (left out of the materials) */
   deferredMaterials?: string[];
+  /**
+   * Writes the opening with the case row, as POST /v1/cases does (api/opening.ts), so the
+   * workflow does not write it; by default the row is inserted alone and the workflow writes it.
+   */
+  openingWritten?: boolean;
 }
 
 export interface WorkflowTestEnv {
@@ -121,7 +128,11 @@ export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
         input.deferredMaterials = options.deferredMaterials;
         input.materials = completeMaterials(input.project.projectType, 'land-use-planning', options.deferredMaterials);
       }
-      await insertCaseRow(database.db, input, input.openedBy);
+      if (options.openingWritten) {
+        const writer = createCaseSyncWriter({ sql: database.db.$client, timeZone: TIME_ZONE });
+        await writeOpening({ db: database.db, writer }, { ...input, openingWritten: true }, calendar.localDate(input.acceptedAtMs));
+        input.openingWritten = true;
+      } else await insertCaseRow(database.db, input, input.openedBy);
       const handle = await client.workflow.start(caseWorkflow, {
         workflowId: caseWorkflowId(input.caseId),
         taskQueue,

@@ -277,6 +277,28 @@ describe('approval', () => {
   });
 });
 
+describe('an opening the API wrote (openingWritten)', () => {
+  it('is not written again by the workflow, and the next write continues its audit chain', async () => {
+    await skipToNextWorkingMorning(t);
+    const opened = await t.openCase({ projectType: 'social-small', openingWritten: true });
+    const written = await readAuditEvents(t, opened.caseId);
+    expect(written.map((e) => e.type).slice(0, 2)).toEqual(['case_opened', 'stage_opened']);
+    await opened.handle.executeUpdate(syncedUpdate, { args: [] });
+    // the first workflow task ran (the update answered) without a read-model write
+    const markers = async () =>
+      (await opened.handle.fetchHistory()).events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length;
+    expect(await markers()).toBe(0);
+
+    await approve(opened, 'project-approval');
+    expect(await markers()).toBeGreaterThan(0);
+    const events = await readAuditEvents(t, opened.caseId);
+    expect(events.slice(0, written.length)).toEqual(written);
+    expect(events.length).toBeGreaterThan(written.length);
+    expectIntactHashChain(events);
+    expect(await readTaskRow(t, taskIdOf(opened, 'project-approval'))).toMatchObject({ status: 'approved' });
+  });
+});
+
 describe('rejection', () => {
   it('rejects the stage and the case on a reasoned rejection, cancelling the stage’s other open tasks', async () => {
     const opened = await openCaseOnNextWorkingMorning('gov-building');

@@ -42,6 +42,7 @@ describe('replaying recorded case-workflow histories', () => {
       'deemed-consent.json',
       'happy-path-social-small.json',
       'ladder-escalations.json',
+      'opening-written.json',
       'rejection.json',
       'supplement-round-trip.json',
       'supplement-timeout.json',

@@ -1,0 +1,31 @@
+/**
+ * Whether started workflows have run. A start is answered before the workflow's first task, and
+ * the API answers an opening before it too (it writes the opening itself, api/opening.ts), so
+ * neither answer says the work is done; Temporal's history does. A workflow has run once its
+ * history holds a workflow task and none is pending.
+ */
+import type { Client } from '@temporalio/client';
+
+/** Waits until every workflow has run its first workflow task (checked `concurrency` at a time). */
+export async function waitForFirstTasks(client: Client, workflowIds: string[], options: { concurrency?: number; timeoutMs?: number } = {}): Promise<void> {
+  const { concurrency = 8, timeoutMs = 3_600_000 } = options;
+  const deadline = Date.now() + timeoutMs;
+  let waiting = [...workflowIds];
+  while (waiting.length > 0) {
+    const stillWaiting: string[] = [];
+    let next = 0;
+    const lane = async () => {
+      while (next < waiting.length) {
+        const workflowId = waiting[next++]!;
+        const { historyLength, raw } = await client.workflow.getHandle(workflowId).describe();
+        // started, task scheduled, task started, task completed: at least four events
+        if (historyLength < 4 || raw.pendingWorkflowTask) stillWaiting.push(workflowId);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
+    waiting = stillWaiting;
+    if (waiting.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`${waiting.length} workflows had not run their first task within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
