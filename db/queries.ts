@@ -76,12 +76,15 @@ export async function insertCaseRow(db: Database, input: CaseStartInput, openedB
   });
 }
 
-/** Cases whose workflow is not known to have started: started again by the sweeper. */
+/**
+ * Open cases whose workflow is not known to have started: started again by the sweeper. (A case
+ * an administrator closed meanwhile needs no workflow.)
+ */
 export async function findUnstartedCases(db: Database, olderThan: Date): Promise<CaseRow[]> {
   return db
     .select()
     .from(cases)
-    .where(and(eq(cases.workflowRan, false), lt(cases.createdAt, olderThan)))
+    .where(and(eq(cases.workflowRan, false), lt(cases.createdAt, olderThan), eq(cases.status, 'open')))
     .limit(100);
 }
 

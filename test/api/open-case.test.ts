@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, GENESIS_HASH, sha256Hex } from '../../db/audit-chain.js';
+import { findCaseRow } from '../../db/queries.js';
 import { call, caseBody, startStack, TEST_SECRET, type Stack } from '../support/stack.js';
 
 let stack: Stack;
@@ -22,6 +23,8 @@ describe('POST /v1/cases', () => {
     expect(opened.status).toBe('open');
     expect(opened.currentStage).toBe('land-use-planning');
     expect(opened.catalogVersion).toBe(2);
+    // its workflow is started, and marked so: the sweep leaves it alone
+    expect((await findCaseRow(stack.database.db, opened.caseId))?.workflowRan).toBe(true);
 
     const fetched = await call(stack.app, 'GET', `/v1/cases/${opened.caseId}`, window);
     expect(fetched.statusCode).toBe(200);

@@ -7,11 +7,14 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { writeOpening } from '../../api/opening.js';
 import { startUnstartedCases } from '../../api/sweeper.js';
 import { waitForCaseSynced } from '../../api/temporal-edge.js';
+import { createCaseSyncWriter } from '../../db/case-sync.js';
 import { connectDatabase } from '../../db/client.js';
-import { findCalendarYears, findCaseRow, getRules, insertCaseRow } from '../../db/queries.js';
-import { idempotencyKeys } from '../../db/schema.js';
+import { findAuditEvents, findCalendarYears, findCaseRow, getRules, insertCaseRow } from '../../db/queries.js';
+import { cases, idempotencyKeys } from '../../db/schema.js';
+import { WorkingCalendar } from '../../domain/calendar.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
 import {
   call,
@@ -53,6 +56,46 @@ describe('a case whose workflow never started (the API died after writing its ro
     const view = (await call(stack.app, 'GET', `/v1/cases/${input.caseId}`, window)).json();
     expect(view.stages[0].tasks.map((t: { itemCode: string }) => t.itemCode).sort()).toEqual(['land-use-permit', 'project-approval']);
     // a second sweep finds nothing left to start
+    expect(await startUnstartedCases(stack.database.db, stack.client, stack.taskQueue, 0)).not.toContain(input.caseId);
+  });
+
+  it('is started by the sweep when the API had written its opening, which the workflow does not write again', async () => {
+    const actor = { sub: 'window-1', name: 'window', role: 'window' as const };
+    const input = {
+      ...startInputOf(`C20261128-SWEPT${Date.now() % 1000}`, {
+        projectName: '受理后断电的项目',
+        acceptedAtMs: Date.now(),
+        openedBy: actor,
+        calendar: await findCalendarYears(stack.database.db),
+        rules: await getRules(stack.database.db),
+      }),
+      openingWritten: true as const,
+    };
+    const writer = createCaseSyncWriter({ sql: stack.database.db.$client, timeZone: TIME_ZONE });
+    await writeOpening({ db: stack.database.db, writer }, input, new WorkingCalendar(input.calendar, TIME_ZONE).localDate(input.acceptedAtMs));
+    const written = await findAuditEvents(stack.database.db, input.caseId);
+    expect(written.length).toBeGreaterThan(0);
+    expect((await findCaseRow(stack.database.db, input.caseId))?.workflowRan).toBe(false);
+
+    expect(await startUnstartedCases(stack.database.db, stack.client, stack.taskQueue, 0)).toContain(input.caseId);
+    await waitForCaseSynced(stack.client, input.caseId);
+    expect((await findCaseRow(stack.database.db, input.caseId))?.workflowRan).toBe(true);
+    expect(await findAuditEvents(stack.database.db, input.caseId)).toEqual(written);
+    const view = (await call(stack.app, 'GET', `/v1/cases/${input.caseId}`, window)).json();
+    expect(view.stages[0].tasks.map((t: { itemCode: string }) => t.itemCode).sort()).toEqual(['land-use-permit', 'project-approval']);
+  });
+
+  it('is left alone by the sweep once an administrator has closed it', async () => {
+    const actor = { sub: 'window-1', name: 'window', role: 'window' as const };
+    const input = startInputOf(`C20261128-SHUT${Date.now() % 1000}`, {
+      projectName: '已关闭的项目',
+      acceptedAtMs: Date.now(),
+      openedBy: actor,
+      calendar: await findCalendarYears(stack.database.db),
+      rules: await getRules(stack.database.db),
+    });
+    await insertCaseRow(stack.database.db, input, actor);
+    await stack.database.db.update(cases).set({ status: 'withdrawn' }).where(eq(cases.caseId, input.caseId));
     expect(await startUnstartedCases(stack.database.db, stack.client, stack.taskQueue, 0)).not.toContain(input.caseId);
   });
 });

@@ -57,6 +57,18 @@ describe('replaying recorded case-workflow histories', () => {
     ).resolves.toBeUndefined();
   });
 
+  it('replays a case the API flagged openingWritten whose first task an older worker ran (it wrote the opening again)', async () => {
+    // what a rolling deploy records when the API is upgraded before the workers: the flag in the
+    // input, the opening's write in the history. The patch marker, absent here, decides.
+    const history = JSON.parse(readFileSync(`${HISTORIES_DIR}version-2-counter.json`, 'utf8'));
+    const [payload] = history.events[0].workflowExecutionStartedEventAttributes.input.payloads;
+    const input = JSON.parse(Buffer.from(payload.data, 'base64').toString('utf8'));
+    payload.data = Buffer.from(JSON.stringify({ ...input, openingWritten: true })).toString('base64');
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await getWorkflowBundle() }, historyFromJson(JSON.stringify(history))),
+    ).resolves.toBeUndefined();
+  });
+
   it('fails with a DeterminismViolationError when the workflow code schedules different commands', async () => {
     const workflowBundle = await bundleWorkflowCode({
       workflowsPath: DIVERGENT_WORKFLOWS,
