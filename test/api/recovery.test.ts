@@ -37,15 +37,19 @@ beforeAll(async () => {
 afterAll(async () => stack?.close());
 
 describe('a case whose workflow never started (the API died after writing its row)', () => {
-  it('is started by the sweep and its read model catches up', async () => {
-    const actor = { sub: 'window-1', name: 'window', role: 'window' as const };
-    const input = startInputOf(`C20261128-SWEEP${Date.now() % 1000}`, {
-      projectName: '断电时受理的项目',
+  const actor = { sub: 'window-1', name: 'window', role: 'window' as const };
+  /** A case accepted now by the window, with today's calendar and rules. */
+  const inputOf = async (caseId: string, projectName: string) =>
+    startInputOf(caseId, {
+      projectName,
       acceptedAtMs: Date.now(),
       openedBy: actor,
       calendar: await findCalendarYears(stack.database.db),
       rules: await getRules(stack.database.db),
     });
+
+  it('is started by the sweep and its read model catches up', async () => {
+    const input = await inputOf(`C20261128-SWEEP${Date.now() % 1000}`, '断电时受理的项目');
     await insertCaseRow(stack.database.db, input, actor);
     expect((await findCaseRow(stack.database.db, input.caseId))?.version).toBe(0);
 
@@ -60,17 +64,7 @@ describe('a case whose workflow never started (the API died after writing its ro
   });
 
   it('is started by the sweep when the API had written its opening, which the workflow does not write again', async () => {
-    const actor = { sub: 'window-1', name: 'window', role: 'window' as const };
-    const input = {
-      ...startInputOf(`C20261128-SWEPT${Date.now() % 1000}`, {
-        projectName: '受理后断电的项目',
-        acceptedAtMs: Date.now(),
-        openedBy: actor,
-        calendar: await findCalendarYears(stack.database.db),
-        rules: await getRules(stack.database.db),
-      }),
-      openingWritten: true as const,
-    };
+    const input = { ...(await inputOf(`C20261128-SWEPT${Date.now() % 1000}`, '受理后断电的项目')), openingWritten: true as const };
     const writer = createCaseSyncWriter({ sql: stack.database.db.$client, timeZone: TIME_ZONE });
     await writeOpening({ db: stack.database.db, writer }, input, new WorkingCalendar(input.calendar, TIME_ZONE).localDate(input.acceptedAtMs));
     const written = await findAuditEvents(stack.database.db, input.caseId);
@@ -86,14 +80,7 @@ describe('a case whose workflow never started (the API died after writing its ro
   });
 
   it('is left alone by the sweep once an administrator has closed it', async () => {
-    const actor = { sub: 'window-1', name: 'window', role: 'window' as const };
-    const input = startInputOf(`C20261128-SHUT${Date.now() % 1000}`, {
-      projectName: '已关闭的项目',
-      acceptedAtMs: Date.now(),
-      openedBy: actor,
-      calendar: await findCalendarYears(stack.database.db),
-      rules: await getRules(stack.database.db),
-    });
+    const input = await inputOf(`C20261128-SHUT${Date.now() % 1000}`, '已关闭的项目');
     await insertCaseRow(stack.database.db, input, actor);
     await stack.database.db.update(cases).set({ status: 'withdrawn' }).where(eq(cases.caseId, input.caseId));
     expect(await startUnstartedCases(stack.database.db, stack.client, stack.taskQueue, 0)).not.toContain(input.caseId);
