@@ -85,28 +85,36 @@ async function countPriorNotices(sql: Database['$client'], projectCode: string):
 const versionsOf = (years: YearSchedule[]) => years.map((y) => `${y.year}@${y.version}`).join(',');
 
 /**
- * Writes the case row with its opening (`input.openingWritten`): the opening's rows and audit
- * events, computed by the pure code the workflow runs, as the workflow computes them for a case
- * of this version. Returns the opened state, and `created: false` for a case already written.
+ * Writes the case row with its opening: the opening's rows and audit events, computed by the pure
+ * code the workflow runs, as the workflow computes them for a case of this version. The input it
+ * stores (and returns, to start the workflow with) says so (`openingWritten`), so the workflow
+ * does not write the opening again. `created: false` for a case already written.
  */
 export async function writeOpening(
   deps: Pick<OpeningDependencies, 'db' | 'writer'>,
-  input: CaseStartInput & { openingWritten: true },
+  opening: CaseStartInput,
   acceptedOn: string,
-): Promise<{ created: boolean; state: CaseState }> {
+): Promise<{ created: boolean; state: CaseState; input: CaseStartInput }> {
+  const input: CaseStartInput = { ...opening, openingWritten: true };
   const state = createInitialState(input);
   // as the workflow does for a case of this version
   state.ladder = true;
   applyOpening(state);
   const syncs = buildSyncs(state, state.unflushed, state.outbox ?? []);
   const { created } = await insertOpenedCase(deps.db.$client, deps.writer, { input, openedBy: input.openedBy, acceptedOn, syncs });
-  return { created, state };
+  return { created, state, input };
+}
+
+/** Starts a written case's workflow and marks it started, so the sweep leaves the case alone. */
+export async function startOpenedCase(db: Database, temporal: Client, taskQueue: string, input: CaseStartInput): Promise<void> {
+  await startCaseWorkflow(temporal, taskQueue, input);
+  await markWorkflowStarted(db, input.caseId);
 }
 
 /** Opens the case (or, for a retry, makes sure the case it named is open and running). */
 export async function openNewCase(deps: OpeningDependencies, request: OpeningRequest): Promise<void> {
   const [catalog, rules, calendar] = await Promise.all([deps.reference.catalog(), deps.reference.rules(), deps.reference.calendarYears()]);
-  const input: CaseStartInput & { openingWritten: true } = {
+  const input: CaseStartInput = {
     caseId: request.caseId,
     project: request.project,
     materials: request.materials,
@@ -117,8 +125,6 @@ export async function openNewCase(deps: OpeningDependencies, request: OpeningReq
     timeZone: deps.timeZone,
     rules,
     workflowVersion: CURRENT_WORKFLOW_VERSION,
-    // written below, with the case row: the workflow does not write it again
-    openingWritten: true,
     ...(request.deferredMaterials.length > 0 ? { deferredMaterials: request.deferredMaterials } : {}),
   };
   // 一次性告知: everything the stage-1 set lacks, at once (after the project's 409: 422 comes last)
@@ -130,14 +136,13 @@ export async function openNewCase(deps: OpeningDependencies, request: OpeningReq
   const priorTrips = await countPriorNotices(deps.db.$client, request.project.projectCode);
   if (priorTrips > 0) input.priorTrips = priorTrips;
   const acceptedOn = (await deps.reference.calendar()).localDate(input.acceptedAtMs);
-  const { created, state } = await writeOpening(deps, input, acceptedOn);
+  const { created, state, input: written } = await writeOpening(deps, input, acceptedOn);
   // a retry starts the case its first attempt wrote, as it was written
-  const startInput = created ? input : ((await findCaseRow(deps.db, input.caseId))?.startInput ?? input);
+  const startInput = created ? written : ((await findCaseRow(deps.db, input.caseId))?.startInput ?? written);
 
   // If this fails the row stays: whether or not Temporal took the start, the sweep (or a retry
   // with the same Idempotency-Key, which names the same case) starts it.
-  await startCaseWorkflow(deps.temporal, deps.taskQueue, startInput);
-  await markWorkflowStarted(deps.db, input.caseId);
+  await startOpenedCase(deps.db, deps.temporal, deps.taskQueue, startInput);
 
   // A year published between reading the calendar and starting the workflow would miss this
   // case (the publication tells the cases it finds): compare, and tell the case.

@@ -192,10 +192,12 @@ export async function caseWorkflow(input: CaseStartInput, carried?: CaseState): 
   const alarm = createAlarm();
   // The opening first: a request delivered in the first activation (the API answers the
   // opening before the workflow has run) must find the case's tasks.
-  if (!carried) openCase(state);
-  // The API wrote the opening (api/opening.ts): not written again. Behind a patch marker too, so
-  // that a case whose first task an older worker ran (it wrote the opening) replays as it ran.
-  if (!carried && input.openingWritten && patched('opening-written')) markOpeningWritten(state);
+  if (!carried) {
+    openCase(state);
+    // The API wrote the opening (api/opening.ts): not written again. Behind a patch marker too, so
+    // that a case whose first task an older worker ran (it wrote the opening) replays as it ran.
+    if (input.openingWritten && patched('opening-written')) markOpeningWritten(state);
+  }
   /**
    * Before acting on a request, let every automatic action that is due happen first (a late
    * decision must not beat a deemed consent). Only runs that started with the ladder do this,

@@ -5,6 +5,7 @@
  * history holds a workflow task and none is pending.
  */
 import type { Client } from '@temporalio/client';
+import { runConcurrently } from './measure.js';
 
 /** Waits until every workflow has run its first workflow task (checked `concurrency` at a time). */
 export async function waitForFirstTasks(client: Client, workflowIds: string[], options: { concurrency?: number; timeoutMs?: number } = {}): Promise<void> {
@@ -13,16 +14,11 @@ export async function waitForFirstTasks(client: Client, workflowIds: string[], o
   let waiting = [...workflowIds];
   while (waiting.length > 0) {
     const stillWaiting: string[] = [];
-    let next = 0;
-    const lane = async () => {
-      while (next < waiting.length) {
-        const workflowId = waiting[next++]!;
-        const { historyLength, raw } = await client.workflow.getHandle(workflowId).describe();
-        // started, task scheduled, task started, task completed: at least four events
-        if (historyLength < 4 || raw.pendingWorkflowTask) stillWaiting.push(workflowId);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, lane));
+    await runConcurrently(waiting.length, concurrency, async (i) => {
+      const { historyLength, raw } = await client.workflow.getHandle(waiting[i]!).describe();
+      // started, task scheduled, task started, task completed: at least four events
+      if (historyLength < 4 || raw.pendingWorkflowTask) stillWaiting.push(waiting[i]!);
+    });
     waiting = stillWaiting;
     if (waiting.length === 0) return;
     if (Date.now() > deadline) throw new Error(`${waiting.length} workflows had not run their first task within ${timeoutMs} ms`);

@@ -64,9 +64,14 @@ describe('a case whose workflow never started (the API died after writing its ro
   });
 
   it('is started by the sweep when the API had written its opening, which the workflow does not write again', async () => {
-    const input = { ...(await inputOf(`C20261128-SWEPT${Date.now() % 1000}`, '受理后断电的项目')), openingWritten: true as const };
+    const opening = await inputOf(`C20261128-SWEPT${Date.now() % 1000}`, '受理后断电的项目');
     const writer = createCaseSyncWriter({ sql: stack.database.db.$client, timeZone: TIME_ZONE });
-    await writeOpening({ db: stack.database.db, writer }, input, new WorkingCalendar(input.calendar, TIME_ZONE).localDate(input.acceptedAtMs));
+    const { input } = await writeOpening(
+      { db: stack.database.db, writer },
+      opening,
+      new WorkingCalendar(opening.calendar, TIME_ZONE).localDate(opening.acceptedAtMs),
+    );
+    expect(input.openingWritten).toBe(true);
     const written = await findAuditEvents(stack.database.db, input.caseId);
     expect(written.length).toBeGreaterThan(0);
     expect((await findCaseRow(stack.database.db, input.caseId))?.workflowRan).toBe(false);

@@ -128,17 +128,17 @@ export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
         input.deferredMaterials = options.deferredMaterials;
         input.materials = completeMaterials(input.project.projectType, 'land-use-planning', options.deferredMaterials);
       }
+      let startInput = input;
       if (options.openingWritten) {
         const writer = createCaseSyncWriter({ sql: database.db.$client, timeZone: TIME_ZONE });
-        await writeOpening({ db: database.db, writer }, { ...input, openingWritten: true }, calendar.localDate(input.acceptedAtMs));
-        input.openingWritten = true;
+        startInput = (await writeOpening({ db: database.db, writer }, input, calendar.localDate(input.acceptedAtMs))).input;
       } else await insertCaseRow(database.db, input, input.openedBy);
       const handle = await client.workflow.start(caseWorkflow, {
         workflowId: caseWorkflowId(input.caseId),
         taskQueue,
-        args: [input],
+        args: [startInput],
       });
-      return { caseId: input.caseId, input, handle };
+      return { caseId: input.caseId, input: startInput, handle };
     },
     async close() {
       worker.shutdown();
