@@ -111,7 +111,7 @@ export async function startOpenedCase(db: Database, temporal: Client, taskQueue:
   await markWorkflowStarted(db, input.caseId);
 }
 
-/** Opens the case (or, for a retry, makes sure the case it named is open and running). */
+/** Opens the case (or, for a retry, makes sure the case it named is running, unless it has closed since). */
 export async function openNewCase(deps: OpeningDependencies, request: OpeningRequest): Promise<void> {
   const [catalog, rules, calendar] = await Promise.all([deps.reference.catalog(), deps.reference.rules(), deps.reference.calendarYears()]);
   const input: CaseStartInput = {
@@ -138,7 +138,10 @@ export async function openNewCase(deps: OpeningDependencies, request: OpeningReq
   const acceptedOn = (await deps.reference.calendar()).localDate(input.acceptedAtMs);
   const { created, state, input: written } = await writeOpening(deps, input, acceptedOn);
   // a retry starts the case its first attempt wrote, as it was written
-  const startInput = created ? written : ((await findCaseRow(deps.db, input.caseId))?.startInput ?? written);
+  const firstAttempt = created ? undefined : await findCaseRow(deps.db, input.caseId);
+  // ...unless that case has closed since (the sweep started it): its workflow has run and ended
+  if (firstAttempt && firstAttempt.status !== 'open') return;
+  const startInput = firstAttempt?.startInput ?? written;
 
   // If this fails the row stays: whether or not Temporal took the start, the sweep (or a retry
   // with the same Idempotency-Key, which names the same case) starts it.

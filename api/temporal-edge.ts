@@ -80,6 +80,8 @@ export async function startCaseWorkflow(client: Client, taskQueue: string, input
         taskQueue,
         args: [input],
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        // a case's workflow runs once: a late start (a retry, the sweep) never revives a closed case
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         // lets operators find a project's workflow in Temporal's UI and CLI
         typedSearchAttributes: [{ key: PROJECT_CODE_SEARCH_ATTRIBUTE, value: input.project.projectCode }],
       }),

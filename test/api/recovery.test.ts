@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { writeOpening } from '../../api/opening.js';
+import { startOpenedCase, writeOpening } from '../../api/opening.js';
 import { startUnstartedCases } from '../../api/sweeper.js';
 import { waitForCaseSynced } from '../../api/temporal-edge.js';
 import { createCaseSyncWriter } from '../../db/case-sync.js';
@@ -16,6 +16,7 @@ import { findAuditEvents, findCalendarYears, findCaseRow, getRules, insertCaseRo
 import { cases, idempotencyKeys } from '../../db/schema.js';
 import { WorkingCalendar } from '../../domain/calendar.js';
 import { createCaseWorker } from '../../worker/create-worker.js';
+import { caseWorkflowId } from '../../temporal.config.js';
 import {
   call,
   caseBody,
@@ -179,6 +180,39 @@ describe('dependencies down', () => {
     expect(retried.statusCode).toBe(201);
     expect(retried.json().caseId).toBe(other.json().error.details.caseId);
     expect(retried.json().stages[0].tasks.length).toBeGreaterThan(0);
+  });
+
+  it('a retry that comes after the case it named has closed starts no second run of it', async () => {
+    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const app = await buildTestApp({ db: stack.database.db, temporal, taskQueue: stack.taskQueue, logLevel: 'silent' });
+    const body = caseBody();
+    const headers = { 'idempotency-key': `late-retry-${Date.now()}` };
+    try {
+      expect((await call(app, 'POST', '/v1/cases', window, body, headers)).statusCode).toBe(503);
+    } finally {
+      await app.close();
+    }
+    // Meanwhile the sweep starts the case, and the applicant withdraws it: its workflow ends.
+    const [claim] = await stack.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, headers['idempotency-key']));
+    const caseId = claim!.resourceId!;
+    await startUnstartedCases(stack.database.db, stack.client, stack.taskQueue, 0);
+    expect((await call(stack.app, 'POST', `/v1/cases/${caseId}/withdraw`, window, { reason: '申请人撤回' })).statusCode).toBe(200);
+    const handle = stack.client.workflow.getHandle(caseWorkflowId(caseId));
+    await handle.result();
+    const { runId } = await handle.describe();
+
+    // The client's retry of the first request, with the same key, comes only now.
+    const retried = await call(stack.app, 'POST', '/v1/cases', window, body, headers);
+    expect(retried.statusCode).toBe(201);
+    expect(retried.json()).toMatchObject({ caseId, status: 'withdrawn' });
+    const after = await stack.client.workflow.getHandle(caseWorkflowId(caseId)).describe();
+    expect(after.runId).toBe(runId);
+    expect(after.status.name).toBe('COMPLETED');
+    const row = await findCaseRow(stack.database.db, caseId);
+    expect(row?.status).toBe('withdrawn');
+    // A start that read the row while the case was still open (a sweep, a retry) comes too late.
+    await startOpenedCase(stack.database.db, stack.client, stack.taskQueue, row!.startInput);
+    expect((await handle.describe()).runId).toBe(runId);
   });
 });
 
