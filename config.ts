@@ -56,6 +56,8 @@ export interface WorkerSettings {
   maxConcurrentActivityTaskExecutions: number;
   /** port of the worker's Prometheus endpoint (Temporal SDK metrics and ours); 0: none */
   metricsPort: number;
+  /** stack frames recorded in the workflow sandbox (workflows/no-stack-traces.ts); off by default, they cost CPU */
+  workflowStackTraces: boolean;
 }
 
 export function loadWorkerSettings(env: Env = process.env): WorkerSettings {
@@ -65,6 +67,7 @@ export function loadWorkerSettings(env: Env = process.env): WorkerSettings {
     maxConcurrentLocalActivityExecutions: integer(env, 'WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES', 100, 1, 10_000),
     maxConcurrentActivityTaskExecutions: integer(env, 'WORKER_MAX_CONCURRENT_ACTIVITIES', 100, 1, 10_000),
     metricsPort: integer(env, 'WORKER_METRICS_PORT', 0, 0, 65535),
+    workflowStackTraces: onOff(env, 'WORKER_WORKFLOW_STACK_TRACES', false),
   };
 }
 
@@ -91,6 +94,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
 }
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };

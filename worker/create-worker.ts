@@ -19,12 +19,20 @@ export const PRELOADED_WORKFLOW_MODULES = ['lunar-dates', 'calendar', 'catalog',
   (name) => fileURLToPath(new URL(`../domain/${name}.ts`, import.meta.url)),
 );
 
-let bundle: Promise<WorkflowBundle> | undefined;
+/** Keeps the sandbox from recording stack frames (see the module); left out when they are wanted. */
+export const NO_STACK_TRACES_MODULE = fileURLToPath(new URL('../workflows/no-stack-traces.ts', import.meta.url));
 
-/** The workflow bundle is built once per process (bundling takes seconds). */
-export function getWorkflowBundle(): Promise<WorkflowBundle> {
-  // the bundler reports every module it packs at INFO: keep only what needs attention
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN'), preloadModules: PRELOADED_WORKFLOW_MODULES });
+const bundles = new Map<boolean, Promise<WorkflowBundle>>();
+
+/** The workflow bundle, built once per process and setting (bundling takes seconds). */
+export function getWorkflowBundle({ stackTraces = false }: { stackTraces?: boolean } = {}): Promise<WorkflowBundle> {
+  let bundle = bundles.get(stackTraces);
+  if (!bundle) {
+    const preloadModules = stackTraces ? PRELOADED_WORKFLOW_MODULES : [NO_STACK_TRACES_MODULE, ...PRELOADED_WORKFLOW_MODULES];
+    // the bundler reports every module it packs at INFO: keep only what needs attention
+    bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN'), preloadModules });
+    bundles.set(stackTraces, bundle);
+  }
   return bundle;
 }
 
@@ -42,7 +50,7 @@ export async function createCaseWorker(deps: WorkerDependencies): Promise<Worker
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    workflowBundle: await getWorkflowBundle(),
+    workflowBundle: await getWorkflowBundle({ stackTraces: deps.settings?.workflowStackTraces ?? false }),
     activities: {
       ...createReadModelActivities({ db: deps.db, timeZone: deps.timeZone }),
       ...createCalendarActivities({ db: deps.db }),

@@ -1,11 +1,14 @@
 /**
  * The worker of the bare yardstick, a process of its own like the case worker: it runs
  * bareWorkflow on its own task queue against the benchmark's Temporal and PostgreSQL.
+ * Its sandbox records stack frames as the case worker's does (WORKER_WORKFLOW_STACK_TRACES).
  * Usage: bare-worker.ts <temporalAddress> <taskQueue> <databaseUrl>
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { loadWorkerSettings } from '../../config.js';
+import { NO_STACK_TRACES_MODULE } from '../../worker/create-worker.js';
 import { createBareActivities } from './bare-activities.js';
 
 const [address, taskQueue, databaseUrl] = process.argv.slice(2);
@@ -20,6 +23,8 @@ const worker = await Worker.create({
   workflowBundle: await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./bare-workflows.ts', import.meta.url)),
     logger: new DefaultLogger('WARN'),
+    // the case worker's sandbox setting, so that both sides pay for stack traces alike
+    preloadModules: loadWorkerSettings().workflowStackTraces ? [] : [NO_STACK_TRACES_MODULE],
   }),
   activities: createBareActivities(sql),
 });

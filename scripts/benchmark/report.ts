@@ -63,7 +63,9 @@ export function printReport(report: BenchReport): void {
   console.log(`\nMachine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}`);
   console.log(
     `Settings: concurrency ${s.concurrency}; worker cache ${s.worker.maxCachedWorkflows} workflows, ` +
-      `${s.worker.maxConcurrentWorkflowTaskExecutions} concurrent workflow tasks, ${s.worker.maxConcurrentLocalActivityExecutions} local activities; ` +
+      `${s.worker.maxConcurrentWorkflowTaskExecutions} concurrent workflow tasks, ${s.worker.maxConcurrentLocalActivityExecutions} local activities, ` +
+      // (runs before the setting existed recorded the SDK's default: stack traces on)
+      `workflow stack traces ${s.worker.workflowStackTraces === false ? 'off' : 'on'} (both workers); ` +
       `${s.databasePoolSizePerProcess} connections per process; API case cache ${s.apiCaseCacheSize ?? 'off'} cases; ${s.database}; ${s.temporal}`,
   );
   const { yardsticks: y, writePath: w } = report;

@@ -14,6 +14,7 @@ export function workerSettingsEnv(metricsPort = 0): NodeJS.ProcessEnv {
     WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: String(settings.maxConcurrentLocalActivityExecutions),
     WORKER_MAX_CONCURRENT_ACTIVITIES: String(settings.maxConcurrentActivityTaskExecutions),
     WORKER_METRICS_PORT: String(metricsPort),
+    WORKER_WORKFLOW_STACK_TRACES: settings.workflowStackTraces ? 'on' : 'off',
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10',
   };
 }

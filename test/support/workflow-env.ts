@@ -93,7 +93,8 @@ export function requireTestServer(): string {
   return path;
 }
 
-export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
+/** `stackTraces`: the worker's sandbox records stack frames (WORKER_WORKFLOW_STACK_TRACES; off by default). */
+export async function createWorkflowTestEnv({ stackTraces = false }: { stackTraces?: boolean } = {}): Promise<WorkflowTestEnv> {
   const path = requireTestServer();
   const { databaseUrl } = requireInfrastructure();
   installQuietRuntime();
@@ -105,7 +106,7 @@ export async function createWorkflowTestEnv(): Promise<WorkflowTestEnv> {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowBundle: await getWorkflowBundle(),
+    workflowBundle: await getWorkflowBundle({ stackTraces }),
     activities: createReadModelActivities({ db: database.db, timeZone: TIME_ZONE }),
   });
   const running = worker.run();
