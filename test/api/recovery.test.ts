@@ -151,18 +151,23 @@ describe('dependencies down', () => {
     }
   });
 
-  it('answers 503 when Temporal is unreachable; a retry with the same Idempotency-Key opens that very case', async () => {
+  /** POST /v1/cases through an API whose Temporal is unreachable. */
+  const openWhileTemporalIsDown = async (body: unknown, headers: Record<string, string>) => {
     const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
     const app = await buildTestApp({ db: stack.database.db, temporal, taskQueue: stack.taskQueue, logLevel: 'silent' });
-    const body = caseBody();
-    const headers = { 'idempotency-key': `temporal-down-${Date.now()}` };
     try {
-      const response = await call(app, 'POST', '/v1/cases', window, body, headers);
-      expect(response.statusCode).toBe(503);
-      expect(response.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
+      return await call(app, 'POST', '/v1/cases', window, body, headers);
     } finally {
       await app.close();
     }
+  };
+
+  it('answers 503 when Temporal is unreachable; a retry with the same Idempotency-Key opens that very case', async () => {
+    const body = caseBody();
+    const headers = { 'idempotency-key': `temporal-down-${Date.now()}` };
+    const response = await openWhileTemporalIsDown(body, headers);
+    expect(response.statusCode).toBe(503);
+    expect(response.json().error.code).toBe('DEPENDENCY_UNAVAILABLE');
     // The row was kept (Temporal may or may not have taken the start): the project is not free
     // for another case, and the retry names and starts the same one.
     const other = await call(stack.app, 'POST', '/v1/cases', window, body);
@@ -183,15 +188,9 @@ describe('dependencies down', () => {
   });
 
   it('a retry that comes after the case it named has closed starts no second run of it', async () => {
-    const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-    const app = await buildTestApp({ db: stack.database.db, temporal, taskQueue: stack.taskQueue, logLevel: 'silent' });
     const body = caseBody();
     const headers = { 'idempotency-key': `late-retry-${Date.now()}` };
-    try {
-      expect((await call(app, 'POST', '/v1/cases', window, body, headers)).statusCode).toBe(503);
-    } finally {
-      await app.close();
-    }
+    expect((await openWhileTemporalIsDown(body, headers)).statusCode).toBe(503);
     // Meanwhile the sweep starts the case, and the applicant withdraws it: its workflow ends.
     const [claim] = await stack.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, headers['idempotency-key']));
     const caseId = claim!.resourceId!;
