@@ -51,7 +51,7 @@ export async function createBalancedApiClient(bases: string[], secret: string, d
 export async function createApiClient(base: string, secret: string, departments: string[]): Promise<ApiClient> {
   /**
    * Node's own HTTP client over kept-alive connections: the benchmark shares the machine with
-   * what it measures, and `fetch` (undici) cost it about three times the CPU per request.
+   * what it measures, and `fetch` (undici) cost it two to three times the CPU per request.
    */
   const agent = new http.Agent({ keepAlive: true });
   const send = (method: string, path: string, headers: http.OutgoingHttpHeaders, payload?: string) =>
