@@ -495,7 +495,10 @@ describe('the console in Chromium', () => {
 
   it('explains a refused token and keeps each role to its own pages', async () => {
     const { page, context } = await newPage(browser);
+    keepFailure(page, 'refused-token');
     await page.goto(`${base}/console/`);
+    // the page settled: the demo identities load after it and push the form down
+    await page.locator('[data-identity="window"]').waitFor();
     // a well-formed token this server did not sign: 401, explained
     const [header, payload] = tokens.window!.split('.');
     await page.getByLabel('访问令牌（JWT）').fill(`${header}.${payload}.${'A'.repeat(43)}`);
