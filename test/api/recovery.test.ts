@@ -204,7 +204,7 @@ describe('dependencies down', () => {
     const retried = await call(stack.app, 'POST', '/v1/cases', window, body, headers);
     expect(retried.statusCode).toBe(201);
     expect(retried.json()).toMatchObject({ caseId, status: 'withdrawn' });
-    const after = await stack.client.workflow.getHandle(caseWorkflowId(caseId)).describe();
+    const after = await handle.describe();
     expect(after.runId).toBe(runId);
     expect(after.status.name).toBe('COMPLETED');
     const row = await findCaseRow(stack.database.db, caseId);
