@@ -37,7 +37,7 @@ import { measureYardsticks } from './benchmark/yardsticks.js';
 import { clusterLayout, readClusterState } from './lib/cluster.js';
 import { openClusterTopology } from './lib/drills/topology.js';
 import { startLocalStack } from './lib/local-stack.js';
-import { findFreePort, nodeArgs, startChild, stopChild, waitFor } from './lib/processes.js';
+import { findFreePort, nodeArgs, onFreePorts, startChild, stopChild, waitFor } from './lib/processes.js';
 
 const USAGE =
   'usage: ./scripts/bench [--quick] [--scale K] [--seed-read-model N] [--concurrency C] [--scale-concurrency C] [--skip-ratios] [--cluster [--cluster-cases K] [--dev-from RESULTS.json]]';
@@ -168,23 +168,30 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
 
 async function runDevServer(liveCases: number): Promise<BenchReport> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'approval-bench-'));
-  const ports = { api: await findFreePort(), temporal: await findFreePort(), postgres: await findFreePort(), workerMetrics: await findFreePort() };
   phase(`dev-server topology: a stack of its own in ${dataDir}`);
-  const stack = await startLocalStack({
-    dataDir,
-    apiPort: ports.api,
-    temporalPort: ports.temporal,
-    postgresPort: ports.postgres,
-    temporalCli: local.temporalCli,
-    env: { ...workerSettingsEnv(ports.workerMetrics), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' },
-    // BENCH_PROFILE=<dir>: the worker and the API write CPU profiles there when they stop
-    nodeFlags: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [],
-    quiet: true,
-    onExit: (child, code) => {
-      console.error(`${child.name} exited (${code}) during the benchmark\n${child.recentErrors()}`);
-      process.exit(1);
+  // ports found free are released before the stack binds them: on a taken one, start again on others
+  const { stack, ports } = await onFreePorts(
+    async () => {
+      const ports = { api: await findFreePort(), temporal: await findFreePort(), postgres: await findFreePort(), workerMetrics: await findFreePort() };
+      const stack = await startLocalStack({
+        dataDir,
+        apiPort: ports.api,
+        temporalPort: ports.temporal,
+        postgresPort: ports.postgres,
+        temporalCli: local.temporalCli,
+        env: { ...workerSettingsEnv(ports.workerMetrics), LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '1000000' },
+        // BENCH_PROFILE=<dir>: the worker and the API write CPU profiles there when they stop
+        nodeFlags: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [],
+        quiet: true,
+        onExit: (child, code) => {
+          console.error(`${child.name} exited (${code}) during the benchmark\n${child.recentErrors()}`);
+          process.exit(1);
+        },
+      });
+      return { stack, ports };
     },
-  });
+    () => phase('a port was taken before the stack bound it; starting again on other ports'),
+  );
   cleanups.add(stack.stop);
   const temporalPid = stack.children.find((c) => c.name === 'temporal')?.process.pid;
   const report: BenchReport = {

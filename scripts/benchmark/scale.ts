@@ -19,7 +19,7 @@ import { waitForFirstTasks } from './first-tasks.js';
 import { ApiError, BENCH_DEPARTMENTS, createApiClient, benchCaseBody, type ApiClient } from './api-client.js';
 import { measure, percentile, round, type Summary } from './measure.js';
 import { cpuSecondsOfTree } from './cpu.js';
-import { findFreePort, nodeArgs, startChild, stopChild, waitFor } from '../lib/processes.js';
+import { findFreePort, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../lib/processes.js';
 
 const DEPARTMENTS = ['drc', 'nrp', 'housing', 'eco', 'cad', 'water', 'heritage', 'archives'];
 
@@ -337,27 +337,35 @@ export async function measureSeededReadModel(
   const seedSeconds = round((performance.now() - started) / 1000, 1);
   phase(`${options.cases} cases written in ${seedSeconds} s; timing the read routes on an API of their own`);
 
-  const port = await findFreePort();
-  const api = startChild('seeded-api', process.execPath, nodeArgs('api/server.ts'), {
-    env: {
-      ...process.env,
-      DATABASE_URL: url.toString(),
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      AUTH_JWT_SECRET: stack.secret,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_MINUTE: '1000000',
-    },
-    quiet: true,
-  });
+  let api: Child | undefined;
   try {
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor('the seeded API', async () => (await fetch(`${base}/readyz`).catch(() => null))?.ok === true, 60_000);
+    // a port found free is released before the API binds it: on a taken one, start it again on another
+    const base = await onFreePorts(async () => {
+      const port = await findFreePort();
+      api = startChild('seeded-api', process.execPath, nodeArgs('api/server.ts'), {
+        env: {
+          ...process.env,
+          DATABASE_URL: url.toString(),
+          TEMPORAL_ADDRESS: stack.temporalAddress,
+          AUTH_JWT_SECRET: stack.secret,
+          PORT: String(port),
+          LOG_LEVEL: 'warn',
+          RATE_LIMIT_PER_MINUTE: '1000000',
+        },
+        quiet: true,
+      });
+      const child = api;
+      await waitFor('the seeded API', async () => {
+        if (child.process.exitCode !== null) throw new Error(`the seeded API exited while starting\n${child.recentErrors()}`);
+        return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok === true;
+      }, 60_000);
+      return `http://127.0.0.1:${port}`;
+    });
     const client = await createApiClient(base, stack.secret, DEPARTMENTS);
     const sample = Array.from({ length: 100 }, (_, i) => `S${String(1 + ((i * 997) % options.cases)).padStart(9, '0')}`);
     return { cases: options.cases, seedSeconds, reads: await measureReads(client, sample, 200, progress) };
   } finally {
-    await stopChild(api);
+    if (api) await stopChild(api);
     await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => undefined);
     await admin.end();
   }

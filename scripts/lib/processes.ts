@@ -14,9 +14,9 @@ export async function findFreePort(): Promise<number> {
   });
 }
 
-/** Whether a start failed on a port taken before its process bound it (Node's EADDRINUSE, Go's wording). */
+/** Whether a start failed on a port taken before its process bound it (Node's EADDRINUSE; Go's and Rust's wordings). */
 export function isPortTaken(error: unknown): boolean {
-  return /EADDRINUSE|address already in use/.test(error instanceof Error ? error.message : String(error));
+  return /EADDRINUSE|address already in use/i.test(error instanceof Error ? error.message : String(error));
 }
 
 /**
