@@ -353,23 +353,7 @@ export async function findOpenTasksOfCurrentStages(
   const byCase = new Map<string, BoardTaskInput[]>();
   if (cases.length === 0) return byCase;
   const stageOf = new Map(cases.map((c) => [c.caseId, c.stage]));
-  // only what the board assesses: a whole task row carries its derivation, texts and history
-  const rows = await db
-    .select({
-      taskId: tasks.taskId,
-      caseId: tasks.caseId,
-      stage: tasks.stage,
-      itemCode: tasks.itemCode,
-      department: tasks.department,
-      status: tasks.status,
-      dueDate: tasks.dueDate,
-      deadline: tasks.deadline,
-      yellowFrom: tasks.yellowFrom,
-      lastEventAt: tasks.lastEventAt,
-      supplementRequestedAt: sql<number | null>`${tasks.supplement} -> 'requestedAt'`,
-    })
-    .from(tasks)
-    .where(and(inArray(tasks.caseId, [...stageOf.keys()]), inArray(tasks.status, ['blocked', 'pending', 'awaiting_supplement'])));
+  const rows = await hotReadsOf(db).openTasksOfCases.execute({ caseIds: [...stageOf.keys()] });
   for (const t of rows) {
     if (stageOf.get(t.caseId) !== t.stage) continue;
     const list = byCase.get(t.caseId) ?? byCase.set(t.caseId, []).get(t.caseId)!;
@@ -457,7 +441,8 @@ export async function findNotifications(
 /*
  * The hot reads, each one statement built once per database (no query building per request) and
  * prepared once per connection (no parsing or planning per request: preparingDatabase): a case
- * with every row of it, a task with its case, a task, the published calendar years.
+ * with every row of it, a task with its case, a task, the board's open tasks of a page's cases, the
+ * published calendar years.
  */
 /** A case row as views need it: without the start input (the whole plan, kept for the sweep). */
 const VIEW_COLUMNS = { startInput: false } as const;
@@ -495,6 +480,25 @@ function prepareHotReads(database: Database) {
       })
       .prepare('task_with_case'),
     task: db.select().from(tasks).where(eq(tasks.taskId, sql.placeholder('taskId'))).prepare('task_by_id'),
+    // the board's open tasks of a page's cases: only what it assesses (a whole task row carries its
+    // derivation, texts and history)
+    openTasksOfCases: db
+      .select({
+        taskId: tasks.taskId,
+        caseId: tasks.caseId,
+        stage: tasks.stage,
+        itemCode: tasks.itemCode,
+        department: tasks.department,
+        status: tasks.status,
+        dueDate: tasks.dueDate,
+        deadline: tasks.deadline,
+        yellowFrom: tasks.yellowFrom,
+        lastEventAt: tasks.lastEventAt,
+        supplementRequestedAt: sql<number | null>`${tasks.supplement} -> 'requestedAt'`,
+      })
+      .from(tasks)
+      .where(and(sql`${tasks.caseId} = any(${sql.placeholder('caseIds')})`, inArray(tasks.status, ['blocked', 'pending', 'awaiting_supplement'])))
+      .prepare('open_tasks_of_cases'),
     // every opening reads them again after its start (api/opening.ts)
     calendarYears: db.select().from(calendarYears).orderBy(asc(calendarYears.year)).prepare('calendar_years'),
   };
