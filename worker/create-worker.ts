@@ -4,6 +4,7 @@ import { createCalendarActivities } from '../activities/calendar.js';
 import { createReadModelActivities } from '../activities/read-model.js';
 import type { WorkerSettings } from '../config.js';
 import type { Database } from '../db/client.js';
+import { stackTraceModules } from './stack-traces.js';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -19,16 +20,13 @@ export const PRELOADED_WORKFLOW_MODULES = ['lunar-dates', 'calendar', 'catalog',
   (name) => fileURLToPath(new URL(`../domain/${name}.ts`, import.meta.url)),
 );
 
-/** Keeps the sandbox from recording stack frames (see the module); left out when they are wanted. */
-export const NO_STACK_TRACES_MODULE = fileURLToPath(new URL('../workflows/no-stack-traces.ts', import.meta.url));
-
 const bundles = new Map<boolean, Promise<WorkflowBundle>>();
 
 /** The workflow bundle, built once per process and setting (bundling takes seconds). */
 export function getWorkflowBundle({ stackTraces = false }: { stackTraces?: boolean } = {}): Promise<WorkflowBundle> {
   let bundle = bundles.get(stackTraces);
   if (!bundle) {
-    const preloadModules = stackTraces ? PRELOADED_WORKFLOW_MODULES : [NO_STACK_TRACES_MODULE, ...PRELOADED_WORKFLOW_MODULES];
+    const preloadModules = [...stackTraceModules(stackTraces), ...PRELOADED_WORKFLOW_MODULES];
     // the bundler reports every module it packs at INFO: keep only what needs attention
     bundle = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN'), preloadModules });
     bundles.set(stackTraces, bundle);

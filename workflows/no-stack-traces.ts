@@ -1,6 +1,6 @@
 /**
  * Loaded into the worker's workflow sandbox before any workflow (a preloaded module, see
- * worker/create-worker.ts) unless WORKER_WORKFLOW_STACK_TRACES is on: errors and promises
+ * worker/stack-traces.ts) unless WORKER_WORKFLOW_STACK_TRACES is on: errors and promises
  * created by workflow code record no stack frames.
  *
  * The SDK records a stack trace for every promise a workflow creates (for the `__stack_trace`

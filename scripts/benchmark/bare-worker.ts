@@ -8,7 +8,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } 
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { loadWorkerSettings } from '../../config.js';
-import { NO_STACK_TRACES_MODULE } from '../../worker/create-worker.js';
+import { stackTraceModules } from '../../worker/stack-traces.js';
 import { createBareActivities } from './bare-activities.js';
 
 const [address, taskQueue, databaseUrl] = process.argv.slice(2);
@@ -24,7 +24,7 @@ const worker = await Worker.create({
     workflowsPath: fileURLToPath(new URL('./bare-workflows.ts', import.meta.url)),
     logger: new DefaultLogger('WARN'),
     // the case worker's sandbox setting, so that both sides pay for stack traces alike
-    preloadModules: loadWorkerSettings().workflowStackTraces ? [] : [NO_STACK_TRACES_MODULE],
+    preloadModules: stackTraceModules(loadWorkerSettings().workflowStackTraces),
   }),
   activities: createBareActivities(sql),
 });
