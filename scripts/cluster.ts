@@ -41,7 +41,7 @@ import {
   type DaemonSpec,
 } from './lib/cluster.js';
 import { formatTokens, mintDemoTokens, writeTokensFile } from './lib/demo-tokens.js';
-import { isPortOpen, nodeArgs, waitFor } from './lib/processes.js';
+import { isApiReady, isPortOpen, nodeArgs, waitFor } from './lib/processes.js';
 
 const USAGE = `usage: scripts/cluster [start|stop|status]
   start options (only while nothing of the cluster runs):
@@ -236,7 +236,7 @@ async function start(): Promise<void> {
     [...workers, ...apis].forEach(launch);
     const workerNames = workers.map(({ spec }) => spec.name);
     await Promise.all([
-      ...apiUrls.map((url, i) => awaitReady([`api-${i + 1}`], async () => (await fetch(`${url}/readyz`).catch(() => null))?.ok === true, 120_000)),
+      ...apiUrls.map((url, i) => awaitReady([`api-${i + 1}`], () => isApiReady(url), 120_000)),
       // ready once each worker polls the task queue
       awaitReady(
         workerNames,

@@ -19,7 +19,7 @@ import { waitForFirstTasks } from './first-tasks.js';
 import { ApiError, BENCH_DEPARTMENTS, createApiClient, benchCaseBody, type ApiClient } from './api-client.js';
 import { measure, percentile, round, type Summary } from './measure.js';
 import { cpuSecondsOfTree } from './cpu.js';
-import { findFreePort, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../lib/processes.js';
+import { alive, findFreePort, isApiReady, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../lib/processes.js';
 
 const DEPARTMENTS = ['drc', 'nrp', 'housing', 'eco', 'cad', 'water', 'heritage', 'archives'];
 
@@ -355,11 +355,9 @@ export async function measureSeededReadModel(
         quiet: true,
       });
       const child = api;
-      await waitFor('the seeded API', async () => {
-        if (child.process.exitCode !== null) throw new Error(`the seeded API exited while starting\n${child.recentErrors()}`);
-        return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok === true;
-      }, 60_000);
-      return `http://127.0.0.1:${port}`;
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor('the seeded API', async () => alive(child) && (await isApiReady(base)), 60_000);
+      return base;
     });
     const client = await createApiClient(base, stack.secret, DEPARTMENTS);
     const sample = Array.from({ length: 100 }, (_, i) => `S${String(1 + ((i * 997) % options.cases)).padStart(9, '0')}`);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { connectDatabase } from '../../db/client.js';
 import { embeddedDatabaseUrl } from '../../db/embedded-postgres.js';
 import { prepareDatabase } from '../../db/prepare.js';
-import { isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from './processes.js';
+import { isApiReady, isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from './processes.js';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -117,7 +117,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const worker = supervise(startChild('worker', process.execPath, nodeArgs('worker/main.ts', options.nodeFlags), { env, quiet: options.quiet }));
     const api = supervise(startChild('api', process.execPath, nodeArgs('api/server.ts', options.nodeFlags), { env, quiet: options.quiet }));
     const apiUrl = `http://127.0.0.1:${options.apiPort}`;
-    await waitWhileStarting('the API', async () => (await fetch(`${apiUrl}/readyz`).catch(() => null))?.ok === true, 120_000);
+    await waitWhileStarting('the API', () => isApiReady(apiUrl), 120_000);
     started = true;
     return {
       apiUrl,

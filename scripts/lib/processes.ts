@@ -97,6 +97,19 @@ export async function stopChild(child: Child, timeoutMs = 10_000): Promise<void>
   clearTimeout(timer);
 }
 
+/** True while the child runs: for a readiness check, which then fails at once, with its last stderr lines, once it has exited. */
+export function alive(child: Child): boolean {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) {
+    throw new Error(`${child.name} exited (${child.process.exitCode ?? child.process.signalCode}):\n${child.recentErrors()}`);
+  }
+  return true;
+}
+
+/** Whether an API of ours at `baseUrl` says it is ready to serve. */
+export async function isApiReady(baseUrl: string): Promise<boolean> {
+  return (await fetch(`${baseUrl}/readyz`).catch(() => null))?.ok === true;
+}
+
 /** Node with TypeScript support (tsx), for the project's own entry points. */
 export function nodeArgs(entry: string, nodeFlags: string[] = []): string[] {
   return [...nodeFlags, '--import', 'tsx', entry];

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { findFreePort, isPortTaken, onFreePorts } from '../../scripts/lib/processes.js';
+import { alive, findFreePort, isPortTaken, onFreePorts, startChild, stopChild } from '../../scripts/lib/processes.js';
 
 function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -92,5 +92,20 @@ describe('onFreePorts', () => {
       holder.close();
     }
     expect(attempts).toBe(3);
+  });
+});
+
+describe('alive', () => {
+  it('holds while a child runs, and says why once it has exited', async () => {
+    const child = startChild('short-lived', process.execPath, ['-e', "process.stderr.write('listen EADDRINUSE 127.0.0.1:1\\n'); setTimeout(() => process.exit(3), 300)"], {
+      quiet: true,
+    });
+    try {
+      expect(alive(child)).toBe(true);
+      await child.exited;
+      expect(() => alive(child)).toThrow(/short-lived exited \(3\)[\s\S]*EADDRINUSE/);
+    } finally {
+      await stopChild(child);
+    }
   });
 });

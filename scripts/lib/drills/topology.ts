@@ -20,7 +20,7 @@ import { connectDatabase } from '../../../db/client.js';
 import { embeddedDatabaseUrl } from '../../../db/embedded-postgres.js';
 import { prepareDatabase } from '../../../db/prepare.js';
 import { clusterLayout, findDaemon, readClusterState, type ClusterLayout } from '../cluster.js';
-import { findFreePort, isPortOpen, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../processes.js';
+import { alive, findFreePort, isApiReady, isPortOpen, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../processes.js';
 
 export interface Topology {
   name: 'dev-server' | 'cluster';
@@ -168,18 +168,11 @@ async function startDevTopologyOnce(options: DevTopologyOptions): Promise<Topolo
           args: nodeArgs('api/server.ts'),
           env: { ...env, PORT: String(port) },
           ready: (child: Child) =>
-            waitFor(`api-${i + 1}`, async () => alive(child) && (await fetch(`${apiUrls[i]}/readyz`).catch(() => null))?.ok === true, 120_000),
+            waitFor(`api-${i + 1}`, async () => alive(child) && (await isApiReady(apiUrls[i]!)), 120_000),
         },
       ]),
     ),
   };
-
-  function alive(child: Child): boolean {
-    if (child.process.exitCode !== null || child.process.signalCode !== null) {
-      throw new Error(`${child.name} exited (${child.process.exitCode ?? child.process.signalCode}):\n${child.recentErrors()}`);
-    }
-    return true;
-  }
 
   function launch(name: string): Child {
     const spec = specs[name];
