@@ -12,7 +12,7 @@ import path from 'node:path';
 import { connectDatabase } from '../db/client.js';
 import { embeddedDatabaseUrl, removeDataDirectory } from '../db/embedded-postgres.js';
 import { prepareDatabase } from '../db/prepare.js';
-import { findFreePort, isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from '../scripts/lib/processes.js';
+import { alive, findFreePort, isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from '../scripts/lib/processes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,10 +37,7 @@ async function startThrowawayPostgres(): Promise<{ url: string; stop(): Promise<
     removeDataDirectory(dir);
   };
   try {
-    await waitFor('the embedded PostgreSQL', async () => {
-      if (child.process.exitCode !== null) throw new Error(`embedded PostgreSQL exited:\n${child.recentErrors()}`);
-      return isPortOpen(port);
-    });
+    await waitFor('the embedded PostgreSQL', async () => alive(child) && (await isPortOpen(port)));
   } catch (error) {
     await stop();
     throw error;
@@ -72,10 +69,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await embedded?.stop();
   };
   try {
-    await waitFor('the Temporal dev server', async () => {
-      if (temporal.process.exitCode !== null) throw new Error(`the Temporal dev server exited:\n${temporal.recentErrors()}`);
-      return isPortOpen(port);
-    });
+    await waitFor('the Temporal dev server', async () => alive(temporal) && (await isPortOpen(port)));
     if (!process.env.DATABASE_URL) embedded = await startThrowawayPostgres();
     const serverUrl = process.env.DATABASE_URL ?? embedded!.url;
 

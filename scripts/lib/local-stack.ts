@@ -10,7 +10,7 @@ import path from 'node:path';
 import { connectDatabase } from '../../db/client.js';
 import { embeddedDatabaseUrl } from '../../db/embedded-postgres.js';
 import { prepareDatabase } from '../../db/prepare.js';
-import { isApiReady, isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from './processes.js';
+import { alive, isApiReady, isPortOpen, nodeArgs, startChild, stopChild, waitFor, type Child } from './processes.js';
 
 export interface LocalStackOptions {
   dataDir: string;
@@ -170,10 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     if (await isPortOpen(port)) throw new Error(`port ${port} is busy (EADDRINUSE); set POSTGRES_PORT or DATABASE_URL`);
     const args = [...nodeArgs('db/embedded-postgres.ts'), dataDir, String(port), ...(options.throwawayDatabase ? ['--throwaway'] : [])];
     const child = supervise(startChild('postgres', process.execPath, args, { quiet: true }));
-    await waitWhileStarting('the embedded PostgreSQL', async () => {
-      if (child.process.exitCode !== null) throw new Error(`embedded PostgreSQL exited:\n${child.recentErrors()}`);
-      return isPortOpen(port);
-    });
+    await waitWhileStarting('the embedded PostgreSQL', async () => alive(child) && (await isPortOpen(port)));
     return embeddedDatabaseUrl(dataDir, port);
   }
 }

@@ -89,8 +89,13 @@ export function startChild(
   return { name, process: child, exited, recentErrors: () => tail.join('\n') };
 }
 
+/** Whether the child has exited, by itself or by a signal. */
+export function hasExited(child: Child): boolean {
+  return child.process.exitCode !== null || child.process.signalCode !== null;
+}
+
 export async function stopChild(child: Child, timeoutMs = 10_000): Promise<void> {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  if (hasExited(child)) return;
   child.process.kill('SIGTERM');
   const timer = setTimeout(() => child.process.kill('SIGKILL'), timeoutMs);
   await child.exited;
@@ -99,7 +104,7 @@ export async function stopChild(child: Child, timeoutMs = 10_000): Promise<void>
 
 /** True while the child runs: for a readiness check, which then fails at once, with its last stderr lines, once it has exited. */
 export function alive(child: Child): boolean {
-  if (child.process.exitCode !== null || child.process.signalCode !== null) {
+  if (hasExited(child)) {
     throw new Error(`${child.name} exited (${child.process.exitCode ?? child.process.signalCode}):\n${child.recentErrors()}`);
   }
   return true;

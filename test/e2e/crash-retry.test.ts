@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../../api/auth.js';
 import { findAuditEvents } from '../../db/queries.js';
 import { connectDatabase, type DatabaseHandle } from '../../db/client.js';
-import { findFreePort, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../../scripts/lib/processes.js';
+import { alive, findFreePort, isApiReady, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../../scripts/lib/processes.js';
 import { caseBody, requireInfrastructure, TEST_SECRET } from '../support/stack.js';
 
 const children: Child[] = [];
@@ -29,10 +29,7 @@ function startApi(): Promise<{ child: Child; base: string }> {
     const child = startChild('api', process.execPath, nodeArgs('api/server.ts'), { env: { ...env, PORT: String(port) }, quiet: true });
     children.push(child);
     const base = `http://127.0.0.1:${port}`;
-    await waitFor('the API', async () => {
-      if (child.process.exitCode !== null) throw new Error(`the API exited (${child.process.exitCode}):\n${child.recentErrors()}`);
-      return (await fetch(`${base}/readyz`).catch(() => null))?.ok === true;
-    });
+    await waitFor('the API', async () => alive(child) && (await isApiReady(base)));
     return { child, base };
   });
 }

@@ -20,7 +20,7 @@ import { connectDatabase } from '../../../db/client.js';
 import { embeddedDatabaseUrl } from '../../../db/embedded-postgres.js';
 import { prepareDatabase } from '../../../db/prepare.js';
 import { clusterLayout, findDaemon, readClusterState, type ClusterLayout } from '../cluster.js';
-import { alive, findFreePort, isApiReady, isPortOpen, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../processes.js';
+import { alive, findFreePort, hasExited, isApiReady, isPortOpen, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from '../processes.js';
 
 export interface Topology {
   name: 'dev-server' | 'cluster';
@@ -185,7 +185,7 @@ async function startDevTopologyOnce(options: DevTopologyOptions): Promise<Topolo
   async function gone(name: string, signal: NodeJS.Signals): Promise<void> {
     const child = children.get(name);
     if (!child) throw new Error(`no process ${name}`);
-    if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+    if (hasExited(child)) return;
     if (signal === 'SIGKILL') {
       child.process.kill('SIGKILL');
       await child.exited;
