@@ -89,13 +89,13 @@ export function startChild(
   return { name, process: child, exited, recentErrors: () => tail.join('\n') };
 }
 
-/** Whether the child has exited, by itself or by a signal. */
-export function hasExited(child: Child): boolean {
-  return child.process.exitCode !== null || child.process.signalCode !== null;
+/** Whether a child process has exited, by itself or by a signal. */
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
 }
 
 export async function stopChild(child: Child, timeoutMs = 10_000): Promise<void> {
-  if (hasExited(child)) return;
+  if (hasExited(child.process)) return;
   child.process.kill('SIGTERM');
   const timer = setTimeout(() => child.process.kill('SIGKILL'), timeoutMs);
   await child.exited;
@@ -104,7 +104,7 @@ export async function stopChild(child: Child, timeoutMs = 10_000): Promise<void>
 
 /** True while the child runs: for a readiness check, which then fails at once, with its last stderr lines, once it has exited. */
 export function alive(child: Child): boolean {
-  if (hasExited(child)) {
+  if (hasExited(child.process)) {
     throw new Error(`${child.name} exited (${child.process.exitCode ?? child.process.signalCode}):\n${child.recentErrors()}`);
   }
   return true;

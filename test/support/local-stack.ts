@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { removeDataDirectory } from '../../db/embedded-postgres.js';
-import { findFreePort, onFreePorts } from '../../scripts/lib/processes.js';
+import { findFreePort, hasExited, onFreePorts } from '../../scripts/lib/processes.js';
 
 export interface LocalStackPorts {
   api: number;
@@ -85,7 +85,7 @@ export async function startLocalStack(dataDir: string, ports: LocalStackPorts, e
 
 /** Ctrl-C: the stack stops its services in order and the database cleanly. */
 export async function stopLocalStack(stack: LocalStackProcess | null): Promise<void> {
-  if (!stack || stack.child.exitCode !== null) return;
+  if (!stack || hasExited(stack.child)) return;
   const exited = new Promise((resolve) => stack.child.once('exit', resolve));
   stack.child.kill('SIGTERM');
   await exited;

@@ -185,7 +185,7 @@ async function startDevTopologyOnce(options: DevTopologyOptions): Promise<Topolo
   async function gone(name: string, signal: NodeJS.Signals): Promise<void> {
     const child = children.get(name);
     if (!child) throw new Error(`no process ${name}`);
-    if (hasExited(child)) return;
+    if (hasExited(child.process)) return;
     if (signal === 'SIGKILL') {
       child.process.kill('SIGKILL');
       await child.exited;
@@ -206,7 +206,7 @@ async function startDevTopologyOnce(options: DevTopologyOptions): Promise<Topolo
     processes: () => [...Object.keys(specs)],
     pidOf: (name) => {
       const child = children.get(name);
-      return child && child.process.exitCode === null && child.process.signalCode === null ? (child.process.pid ?? null) : null;
+      return child && !hasExited(child.process) ? (child.process.pid ?? null) : null;
     },
     kill9: (name) => gone(name, 'SIGKILL'),
     stop: (name) => gone(name, 'SIGTERM'),
