@@ -9,7 +9,7 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '../domain/errors.js';
@@ -21,7 +21,7 @@ import { answerClientError, registerHttpEdge, sendError } from './http-edge.js';
 import { createIdempotencyStore, idempotencyKeyOf } from './idempotency.js';
 import { registerMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
-import { registerAccessPolicy } from './policy.js';
+import { registerAccessPolicy, ROUTE_ROLES, type RouteAccess } from './policy.js';
 import { loadReferenceData } from './reference-data.js';
 import { adminRoutes } from './routes/admin/index.js';
 import { agencyRoutes } from './routes/agency/index.js';
@@ -53,6 +53,11 @@ export interface AppOptions {
   logLevel?: string;
   /** the web console's local-mode settings (Temporal Web UI link, demo sign-in); none in production */
   console?: ConsoleOptions;
+  /**
+   * Routes besides the API's own, with their roles: the benchmark's yardstick, an Update behind
+   * everything a request goes through here (scripts/benchmark/bare-api.ts). None in production.
+   */
+  extraRoutes?: { plugin: FastifyPluginAsync; roles: Readonly<Record<string, RouteAccess>> };
 }
 
 /** A client's X-Request-Id is kept when it is a plain token; otherwise the server makes one. */
@@ -120,7 +125,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     isDepartment: (code) => reference.isDepartment(code),
   });
   app.addHook('onRequest', app.rateLimit());
-  registerAccessPolicy(app);
+  registerAccessPolicy(app, options.extraRoutes ? { ...ROUTE_ROLES, ...options.extraRoutes.roles } : ROUTE_ROLES);
   // The Idempotency-Key header is validated with the rest of the request (400), before any lookup (404).
   app.addHook('preValidation', async (request) => {
     idempotencyKeyOf(request);
@@ -138,5 +143,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(agencyRoutes);
   await app.register(adminRoutes);
   await app.register(consoleRoutes, options.console ?? {});
+  if (options.extraRoutes) await app.register(options.extraRoutes.plugin);
   return app;
 }

@@ -80,10 +80,17 @@ export const CONSOLE_PREFIX = '/console';
 
 const isConsole = (url: string) => url === '/' || url === CONSOLE_PREFIX || url.startsWith(`${CONSOLE_PREFIX}/`);
 
-/** The roles that may call a route (administrators included), or 'public'; undefined: no such route in the policy. */
-export function rolesOf(method: string, url: string): readonly Role[] | 'public' | undefined {
+/**
+ * The roles that may call a route (administrators included), or 'public'; undefined: no such
+ * route in the policy. `table` is ROUTE_ROLES but for a benchmark's own app (scripts/benchmark/bare-api.ts).
+ */
+export function rolesOf(
+  method: string,
+  url: string,
+  table: Readonly<Record<string, RouteAccess>> = ROUTE_ROLES,
+): readonly Role[] | 'public' | undefined {
   if (isDocs(url) || (method === 'GET' || method === 'HEAD' ? isConsole(url) : false)) return 'public';
-  const access = (ROUTE_ROLES as Record<string, RouteAccess>)[`${method === 'HEAD' ? 'GET' : method} ${url}`];
+  const access = table[`${method === 'HEAD' ? 'GET' : method} ${url}`];
   if (access === undefined || access === 'public') return access;
   return [...access, 'admin'];
 }
@@ -93,11 +100,11 @@ export function rolesOf(method: string, url: string): readonly Role[] | 'public'
  * request to a route that takes a token must carry a valid one (401) of a role the route allows
  * (403), before its body is looked at. Runs after authentication and the rate limit.
  */
-export function registerAccessPolicy(app: FastifyInstance): void {
+export function registerAccessPolicy(app: FastifyInstance, table: Readonly<Record<string, RouteAccess>> = ROUTE_ROLES): void {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD' || method === 'OPTIONS') continue;
-      if (rolesOf(method, route.url) === undefined) {
+      if (rolesOf(method, route.url, table) === undefined) {
         throw new Error(`route ${method} ${route.url} has no entry in ROUTE_ROLES (api/policy.ts)`);
       }
     }
@@ -105,7 +112,7 @@ export function registerAccessPolicy(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     const url = request.routeOptions.url;
     if (url === undefined) return; // no such route: the 404 handler answers
-    const roles = rolesOf(request.method, url);
+    const roles = rolesOf(request.method, url, table);
     if (roles === 'public') return;
     const authentication = request.authentication;
     if (!authentication) throw new AppError('UNAUTHENTICATED', 'an Authorization: Bearer token is required');

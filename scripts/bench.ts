@@ -17,6 +17,7 @@
  *   --concurrency 8 (default); --scale-concurrency 16 (default: twice --concurrency) opens the live cases
  */
 import { Client, Connection } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -37,7 +38,7 @@ import { measureYardsticks } from './benchmark/yardsticks.js';
 import { clusterLayout, readClusterState } from './lib/cluster.js';
 import { openClusterTopology } from './lib/drills/topology.js';
 import { startLocalStack } from './lib/local-stack.js';
-import { findFreePort, nodeArgs, onFreePorts, startChild, stopChild, waitFor } from './lib/processes.js';
+import { findFreePort, isApiReady, nodeArgs, onFreePorts, startChild, stopChild, waitFor } from './lib/processes.js';
 
 const USAGE =
   'usage: ./scripts/bench [--quick] [--scale K] [--seed-read-model N] [--concurrency C] [--scale-concurrency C] [--skip-ratios] [--cluster [--cluster-cases K] [--dev-from RESULTS.json]]';
@@ -103,6 +104,8 @@ interface Topology {
   /** where the bare worker keeps its rows (never our read model) */
   bareDatabaseUrl: string;
   api: ApiClient;
+  /** the APIs' token secret, for the bare API (scripts/benchmark/bare-api.ts) */
+  secret: string;
   scaleTarget: Omit<ScaleTarget, 'api'>;
   liveCases: number;
   /** the processes whose CPU each measure reports, by name */
@@ -113,9 +116,25 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
   const bareWorker = startChild('bare-worker', process.execPath, [...nodeArgs('scripts/benchmark/bare-worker.ts'), topology.temporalAddress, BARE_QUEUE, topology.bareDatabaseUrl], {
     quiet: true,
   });
-  const stopBareWorker = () => stopChild(bareWorker);
+  // the bare Update behind the API's own HTTP layer, a process of its own as the API is
+  const bareApiUrl = `http://127.0.0.1:${await findFreePort()}`;
+  const bareApi = startChild('bare-api', process.execPath, nodeArgs('scripts/benchmark/bare-api.ts'), {
+    quiet: true,
+    env: {
+      ...process.env,
+      DATABASE_URL: topology.databaseUrl,
+      DATABASE_POOL_SIZE: workerSettingsEnv().DATABASE_POOL_SIZE,
+      TEMPORAL_ADDRESS: topology.temporalAddress,
+      AUTH_JWT_SECRET: topology.secret,
+      HOST: '127.0.0.1',
+      PORT: new URL(bareApiUrl).port,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    },
+  });
+  const stopBareWorker = () => Promise.all([stopChild(bareWorker), stopChild(bareApi)]).then(() => undefined);
   cleanups.add(stopBareWorker);
-  cpuMeter.current = createCpuMeter({ ...topology.cpuProcesses, bareWorker: bareWorker.process.pid }, { bench: process.pid });
+  cpuMeter.current = createCpuMeter({ ...topology.cpuProcesses, bareWorker: bareWorker.process.pid, bareApi: bareApi.process.pid }, { bench: process.pid });
   const connection = await Connection.connect({ address: topology.temporalAddress });
   const client = new Client({ connection });
   try {
@@ -124,6 +143,8 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
       async () => (await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: BARE_QUEUE }, taskQueueType: 1 })).pollers.length > 0,
       60_000,
     );
+    await waitFor('the bare API', () => isApiReady(bareApiUrl), 60_000);
+    const bareApiClient = await createApiClient(bareApiUrl, topology.secret, BENCH_DEPARTMENTS);
     if (!args['skip-ratios']) {
       const n = quick ? 200 : 600;
       const warmUp = n / 2;
@@ -131,7 +152,7 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
       phase(`yardsticks: bare Temporal, ${n} operations each at concurrency ${concurrency} (after ${warmUp} untimed of each)`);
       const bare = await measureYardsticks(client, BARE_QUEUE, { n, warmUp, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
       phase(`the API's write path: ${n} openings and decisions (after ${warmUp} untimed of each), whole gov-building cases`);
-      const { writePath, bareDecision } = await measureWritePath(
+      const { writePath, bareDecision, bareDecisionBehindApi } = await measureWritePath(
         topology.api,
         {
           n,
@@ -140,12 +161,20 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
           fullCases: quick ? 16 : 40,
           workflowsRun: (caseIds) => waitForFirstTasks(client, caseIds.map(caseWorkflowId)),
           bareDecision: bare.updateWithLocalWrite,
+          bareDecisionBehindApi: (i) =>
+            bareApiClient.call(
+              'POST',
+              `/bench/workflows/${bare.updatedWorkflowIds[i % bare.updatedWorkflowIds.length]}/decision`,
+              bareApiClient.tokens.reviewer('drc'),
+              { decision: 'approve', opinion: '同意' },
+              randomUUID(),
+            ),
           pairedBlocks: PAIRED_BLOCKS,
         },
         progress,
       );
       report.settings.pairedBlocks = PAIRED_BLOCKS;
-      report.yardsticks = { ...bare.yardsticks, updateWithLocalWrite: bareDecision };
+      report.yardsticks = { ...bare.yardsticks, updateWithLocalWrite: bareDecision, updateWithLocalWriteBehindApi: bareDecisionBehindApi };
       report.writePath = writePath;
     }
     if (topology.liveCases > 0) {
@@ -208,6 +237,7 @@ async function runDevServer(liveCases: number): Promise<BenchReport> {
         databaseUrl: stack.databaseUrl,
         bareDatabaseUrl: stack.databaseUrl,
         api: await createApiClient(stack.apiUrl, stack.secret, BENCH_DEPARTMENTS),
+        secret: stack.secret,
         scaleTarget: {
           databaseUrl: stack.databaseUrl,
           workerPids: [stack.worker.process.pid!],
@@ -274,6 +304,7 @@ async function runCluster(liveCases: number): Promise<BenchReport> {
       databaseUrl: cluster.databaseUrl,
       bareDatabaseUrl: bareUrl.toString(),
       api: await createBalancedApiClient(cluster.apiUrls, cluster.secret, BENCH_DEPARTMENTS),
+      secret: cluster.secret,
       scaleTarget: {
         databaseUrl: cluster.databaseUrl,
         workerPids: workers.map((name) => pid(name)).filter((p): p is number => p !== undefined),

@@ -79,45 +79,44 @@ export async function measure(
 }
 
 /**
- * Two kinds of operation timed in alternating blocks (a b b a, a b b a, …), each block at
- * `concurrency` and drained before the next. A machine whose speed drifts during the run (other
- * tenants of the host, a database warming its caches) then slows both kinds alike, where timing
- * one after the other would charge the drift to whichever came second. Each kind's latencies,
- * time and CPU are pooled over its blocks; `work(i)` sees i = 0…n-1 across them.
+ * Several kinds of operation timed in alternating blocks (a b c c b a, a b c c b a, …), each block
+ * at `concurrency` and drained before the next. A machine whose speed drifts during the run (other
+ * tenants of the host, a database warming its caches) then slows every kind alike, where timing
+ * one after the other would charge the drift to whichever came last. Each kind's latencies, time
+ * and CPU are pooled over its blocks; `work(i)` sees i = 0…n-1 across them.
  */
-export async function measurePaired(
+export async function measureAlternating<Kind extends string>(
   n: number,
   concurrency: number,
   blocks: number,
-  sides: { a: (index: number) => Promise<unknown>; b: (index: number) => Promise<unknown> },
+  kinds: Record<Kind, (index: number) => Promise<unknown>>,
   onProgress?: (done: number) => void,
-): Promise<{ a: Summary; b: Summary }> {
+): Promise<Record<Kind, Summary>> {
   const meter = cpuMeter.current;
   const size = Math.ceil(n / blocks);
-  const pool = () => ({ latencies: [] as number[], seconds: 0, cpu: {} as CpuSample, done: 0 });
-  const pooled = { a: pool(), b: pool() };
+  const names = Object.keys(kinds) as Kind[];
+  const pooled = new Map(names.map((name) => [name, { latencies: [] as number[], seconds: 0, cpu: {} as CpuSample, done: 0 }]));
   let done = 0;
-  const runBlock = async (side: 'a' | 'b') => {
-    const pool = pooled[side];
+  const runBlock = async (name: Kind) => {
+    const pool = pooled.get(name)!;
     const count = Math.min(size, n - pool.done);
     if (count <= 0) return;
     const offset = pool.done;
     const before = meter?.sample();
-    const { latencies, seconds } = await runConcurrently(count, concurrency, (i) => sides[side](offset + i), () => onProgress?.(++done));
-    if (meter && before) for (const [name, s] of Object.entries(meter.since(before))) pool.cpu[name] = (pool.cpu[name] ?? 0) + s;
+    const { latencies, seconds } = await runConcurrently(count, concurrency, (i) => kinds[name](offset + i), () => onProgress?.(++done));
+    if (meter && before) for (const [who, s] of Object.entries(meter.since(before))) pool.cpu[who] = (pool.cpu[who] ?? 0) + s;
     pool.latencies.push(...latencies);
     pool.seconds += seconds;
     pool.done += count;
   };
-  for (let turn = 0; pooled.a.done < n || pooled.b.done < n; turn += 1) {
-    const order: ('a' | 'b')[] = turn % 2 === 0 ? ['a', 'b'] : ['b', 'a'];
-    for (const side of order) await runBlock(side);
+  for (let turn = 0; [...pooled.values()].some((pool) => pool.done < n); turn += 1) {
+    for (const name of turn % 2 === 0 ? names : [...names].reverse()) await runBlock(name);
   }
-  const summaryOf = (side: 'a' | 'b'): Summary => {
-    const { latencies, seconds, cpu } = pooled[side];
+  const summaryOf = (name: Kind): Summary => {
+    const { latencies, seconds, cpu } = pooled.get(name)!;
     const summary = summarise(latencies, seconds);
-    if (meter) summary.cpuMsPerOp = Object.fromEntries(Object.entries(cpu).map(([name, s]) => [name, round((s * 1000) / Math.max(1, n), 1)]));
+    if (meter) summary.cpuMsPerOp = Object.fromEntries(Object.entries(cpu).map(([who, s]) => [who, round((s * 1000) / Math.max(1, n), 1)]));
     return summary;
   };
-  return { a: summaryOf('a'), b: summaryOf('b') };
+  return Object.fromEntries(names.map((name) => [name, summaryOf(name)])) as Record<Kind, Summary>;
 }

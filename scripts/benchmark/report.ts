@@ -39,6 +39,7 @@ export function computeRatios(report: BenchReport): void {
   const { yardsticks: y, writePath: w } = report;
   if (!y || !w) return;
   const ratio = (value: number, limit: number, below = true) => ({ value: round(value, 3), target: `${below ? '≤' : '≥'} ${limit}`, met: below ? value <= limit : value >= limit });
+  const printed = (value: number) => ({ value: round(value, 3), target: 'none: printed', met: null });
   report.ratios = {
     'open p50 / bare start+update p50': ratio(w.open.p50 / y.startAndFirstUpdate.p50, 1.2),
     'open p99 / bare start+update p99': ratio(w.open.p99 / y.startAndFirstUpdate.p99, 1.2),
@@ -50,9 +51,19 @@ export function computeRatios(report: BenchReport): void {
       ? { 'opens/s (sustained) / bare starts/s (sustained)': ratio(w.openSustainedRate / y.startSustainedRate, 0.8, false) }
       : { 'opens/s (sustained) / bare starts/s': ratio(w.openSustainedRate / y.start.rate, 0.8, false) }),
     // each side's answers alone: either side may leave its workflows' first tasks still to run
-    'opens/s / bare starts/s, answers only': { value: round(w.open.rate / y.start.rate, 3), target: 'none: printed', met: null },
+    'opens/s / bare starts/s, answers only': printed(w.open.rate / y.start.rate),
+    // The decision's ratio split in two (printed, no targets): what an HTTP API in front of the
+    // Update costs by itself, and what the approval's own work costs on top of that.
+    ...(y.updateWithLocalWriteBehindApi
+      ? {
+          'bare update behind the API p50 / bare update+LA write p50': printed(y.updateWithLocalWriteBehindApi.p50 / y.updateWithLocalWrite.p50),
+          'bare update behind the API p99 / bare update+LA write p99': printed(y.updateWithLocalWriteBehindApi.p99 / y.updateWithLocalWrite.p99),
+          'decision p50 / bare update behind the API p50': printed(w.decide.p50 / y.updateWithLocalWriteBehindApi.p50),
+          'decision p99 / bare update behind the API p99': printed(w.decide.p99 / y.updateWithLocalWriteBehindApi.p99),
+        }
+      : {}),
     // issue 9 asks for this one printed ("ratio printed"), with no target of its own
-    'full case time / bare case-shaped time (p50)': { value: round(w.fullCase.p50 / y.caseShaped.p50, 3), target: 'none: printed', met: null },
+    'full case time / bare case-shaped time (p50)': printed(w.fullCase.p50 / y.caseShaped.p50),
   };
 }
 
@@ -71,10 +82,28 @@ export function printReport(report: BenchReport): void {
   const { yardsticks: y, writePath: w } = report;
   if (y && w) {
     if (s.warmUp !== undefined) console.log(`Each side's operations timed after ${s.warmUp} untimed ones of the same kind (JIT warm-up).`);
-    if (s.pairedBlocks !== undefined) console.log(`Decisions and the bare Update with a local-activity write timed in ${s.pairedBlocks} alternating blocks each (a b b a …), so a drift in the machine's speed slows both alike.`);
+    if (s.pairedBlocks !== undefined) {
+      console.log(
+        y.updateWithLocalWriteBehindApi
+          ? `Decisions, the bare Update with a local-activity write and the same behind the API timed in ${s.pairedBlocks} alternating blocks each (a b c c b a …), so a drift in the machine's speed slows all alike.`
+          : `Decisions and the bare Update with a local-activity write timed in ${s.pairedBlocks} alternating blocks each (a b b a …), so a drift in the machine's speed slows both alike.`,
+      );
+    }
     console.log(`\n${row('', 'this API', 'bare Temporal (same server, same run)', 'ratio')}`);
     console.log(row('open a case / start + first update', ms(w.open), ms(y.startAndFirstUpdate), `${(w.open.p50 / y.startAndFirstUpdate.p50).toFixed(2)}× p50, ${(w.open.p99 / y.startAndFirstUpdate.p99).toFixed(2)}× p99`));
     console.log(row('decision / update + LA write', ms(w.decide), ms(y.updateWithLocalWrite), `${(w.decide.p50 / y.updateWithLocalWrite.p50).toFixed(2)}× p50, ${(w.decide.p99 / y.updateWithLocalWrite.p99).toFixed(2)}× p99`));
+    const behind = y.updateWithLocalWriteBehindApi;
+    if (behind) {
+      console.log(
+        row(
+          '  same update behind the API²',
+          ms(behind),
+          ms(y.updateWithLocalWrite),
+          `${(behind.p50 / y.updateWithLocalWrite.p50).toFixed(2)}× p50, ${(behind.p99 / y.updateWithLocalWrite.p99).toFixed(2)}× p99`,
+        ),
+      );
+      console.log(row('  decision / update behind API²', ms(w.decide), ms(behind), `${(w.decide.p50 / behind.p50).toFixed(2)}× p50, ${(w.decide.p99 / behind.p99).toFixed(2)}× p99`));
+    }
     console.log(row('  bare update (no write)', '', ms(y.update), ''));
     console.log(row('  bare update + activity write', '', ms(y.updateWithActivityWrite), ''));
     const bareSustained = y.startSustainedRate ?? y.start.rate;
@@ -87,6 +116,12 @@ export function printReport(report: BenchReport): void {
       ),
     );
     console.log('  (sustained: counted until every workflow started had run its first task, on both sides)');
+    if (behind) {
+      console.log(
+        "  ² the bare update with its write as a route of the API's own app (authentication, rate limit, policy, validation), in a process of its own\n" +
+          "    (scripts/benchmark/bare-api.ts): the first ratio is what the HTTP API costs by itself, the second what a decision's own work adds",
+      );
+    }
     console.log(
       row(
         `full gov-building case (${w.requestsPerFullCase} requests)`,
@@ -101,9 +136,10 @@ export function printReport(report: BenchReport): void {
       ['bare start + first update', y.startAndFirstUpdate],
       ['decision', w.decide],
       ['bare update + LA write', y.updateWithLocalWrite],
+      ['  the same behind the API', y.updateWithLocalWriteBehindApi],
       ['bare update', y.update],
     ] as const) {
-      console.log(`  ${label.padEnd(28)} ${cpu(summary)}`);
+      if (summary) console.log(`  ${label.padEnd(28)} ${cpu(summary)}`);
     }
     console.log('\nTargets:');
     for (const [name, r] of Object.entries(report.ratios ?? {})) console.log(`  ${r.met === null ? '    ' : r.met ? 'met ' : 'MISS'}  ${name}: ${r.value} (target ${r.target})`);

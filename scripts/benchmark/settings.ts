@@ -29,7 +29,7 @@ export interface BenchSettings {
   temporal: string;
   /** untimed operations of each kind run before each timed ratio measure, on both sides */
   warmUp?: number;
-  /** decisions and the bare Update with a local-activity write: timed in this many alternating blocks each (absent: one after the other) */
+  /** decisions, the bare Update with a local-activity write (and, from 12-02 08:00, the same behind the API): timed in this many alternating blocks each (absent: one after the other) */
   pairedBlocks?: number;
 }
 

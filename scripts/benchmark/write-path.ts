@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { STAGE_CODES } from '../../domain/catalog.js';
 import { benchCaseBody, checklistMaterials, type ApiClient } from './api-client.js';
-import { measure, measurePaired, round, runConcurrently, type Summary } from './measure.js';
+import { measure, measureAlternating, round, runConcurrently, type Summary } from './measure.js';
 
 export interface WritePath {
   open: Summary;
@@ -62,10 +62,12 @@ export async function measureWritePath(
     workflowsRun: (caseIds: string[]) => Promise<void>;
     /** the bare Update the decisions are measured against, in alternating blocks */
     bareDecision: (index: number) => Promise<unknown>;
+    /** the same Update behind the API's HTTP layer (bare-api.ts), in the same alternation */
+    bareDecisionBehindApi: (index: number) => Promise<unknown>;
     pairedBlocks: number;
   },
   progress: (label: string) => (done: number) => void,
-): Promise<{ writePath: WritePath; bareDecision: Summary }> {
+): Promise<{ writePath: WritePath; bareDecision: Summary; bareDecisionBehindApi: Summary }> {
   const settle = (cases: CaseJson[]) => options.workflowsRun(cases.map((c) => c.caseId));
   const { n, warmUp, concurrency } = options;
   const openOne = () => api.call<CaseJson>('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID());
@@ -87,20 +89,21 @@ export async function measureWritePath(
   await settle(warmCases);
   const warmDecisions = pendingOf(warmCases).slice(0, warmUp);
   await runConcurrently(warmDecisions.length, concurrency, (i) => decideOne(warmDecisions[i]!), progress('API decision (warm-up)'));
+  await runConcurrently(warmUp, concurrency, options.bareDecisionBehindApi, progress('bare update behind the API (warm-up)'));
   const opened: CaseJson[] = [];
   const openingStarted = performance.now();
   const open = await measure(n, concurrency, async () => opened.push(await openOne()), progress('API open case'));
   await settle(opened);
   const openSustainedRate = round(n / ((performance.now() - openingStarted) / 1000));
   const decisions = pendingOf(opened).slice(0, n);
-  const paired = await measurePaired(
+  const alternated = await measureAlternating(
     decisions.length,
     concurrency,
     options.pairedBlocks,
-    { a: (i) => decideOne(decisions[i]!), b: options.bareDecision },
-    progress('API decision and bare update + local-activity write, in alternating blocks'),
+    { decide: (i) => decideOne(decisions[i]!), bare: options.bareDecision, behindApi: options.bareDecisionBehindApi },
+    progress('API decision, bare update + local-activity write, the same behind the API: in alternating blocks'),
   );
-  const decide = paired.a;
+  const decide = alternated.decide;
 
   const order = await decisionOrder(api, 'gov-building');
   const requestsPerFullCase = 1 + order.reduce((sum, stage) => sum + stage.length, 0) + STAGES.length - 1;
@@ -121,5 +124,9 @@ export async function measureWritePath(
     },
     progress('API full gov-building case'),
   );
-  return { writePath: { open, openSustainedRate, decide, fullCase, requestsPerFullCase }, bareDecision: paired.b };
+  return {
+    writePath: { open, openSustainedRate, decide, fullCase, requestsPerFullCase },
+    bareDecision: alternated.bare,
+    bareDecisionBehindApi: alternated.behindApi,
+  };
 }

@@ -23,8 +23,13 @@ export interface Yardsticks {
    */
   startSustainedRate?: number;
   update: Summary;
-  /** timed in blocks alternating with the API's decisions (measurePaired) */
+  /** timed in blocks alternating with the API's decisions (measureAlternating) */
   updateWithLocalWrite: Summary;
+  /**
+   * The same Update behind the API's HTTP layer (bare-api.ts), timed in the same alternation
+   * (absent in results from before 12-02 08:00)
+   */
+  updateWithLocalWriteBehindApi?: Summary;
   updateWithActivityWrite: Summary;
   /** `count` updates with a local-activity write after one start: the bare shape of a full case */
   caseShaped: Summary;
@@ -35,7 +40,12 @@ export async function measureYardsticks(
   taskQueue: string,
   options: { n: number; warmUp: number; concurrency: number; updatesPerCase: number; cases: number },
   progress: (label: string) => (done: number) => void,
-): Promise<{ yardsticks: Omit<Yardsticks, 'updateWithLocalWrite'>; updateWithLocalWrite: (index: number) => Promise<unknown> }> {
+): Promise<{
+  yardsticks: Omit<Yardsticks, 'updateWithLocalWrite' | 'updateWithLocalWriteBehindApi'>;
+  updateWithLocalWrite: (index: number) => Promise<unknown>;
+  /** the workflows `updateWithLocalWrite` falls on, one per lane, for the same Update through bare-api.ts */
+  updatedWorkflowIds: string[];
+}> {
   const { n, warmUp, concurrency } = options;
   // Each measure is warmed up first with `warmUp` untimed operations of its own kind, as the
   // API's are (write-path.ts); the first of them also load the bare worker's bundle.
@@ -77,5 +87,9 @@ export async function measureYardsticks(
     progress('bare case-shaped run'),
   );
   // (the bare workflows are left waiting: finishing them now would load the server while the API is measured)
-  return { yardsticks: { startAndFirstUpdate, start, startSustainedRate, update, updateWithActivityWrite, caseShaped }, updateWithLocalWrite };
+  return {
+    yardsticks: { startAndFirstUpdate, start, startSustainedRate, update, updateWithActivityWrite, caseShaped },
+    updateWithLocalWrite,
+    updatedWorkflowIds: handles.map((handle) => handle.workflowId),
+  };
 }

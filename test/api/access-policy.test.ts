@@ -72,6 +72,26 @@ describe('the route table', () => {
     expect(() => app.get('/v1/forgotten', async () => ({}))).toThrow(/GET \/v1\/forgotten has no entry in ROUTE_ROLES/);
     await app.close();
   });
+
+  it("enforces a table given in its place (the benchmark's app with its one route more)", async () => {
+    const app = Fastify();
+    app.decorateRequest('authentication', null);
+    app.addHook('onRequest', async (request) => {
+      const role = request.headers['x-test-role'];
+      if (typeof role === 'string') request.authentication = { actor: { sub: `test-${role}`, name: role, role } as never };
+    });
+    registerAccessPolicy(app, { ...ROUTE_ROLES, 'POST /bench/extra': ['reviewer'] });
+    app.post('/bench/extra', async () => ({ done: true }));
+    expect(() => app.get('/v1/forgotten', async () => ({}))).toThrow(/GET \/v1\/forgotten has no entry/);
+    const as = (role?: string) => app.inject({ method: 'POST', url: '/bench/extra', headers: role ? { 'x-test-role': role } : {} });
+    expect((await as()).statusCode).toBe(401);
+    expect((await as('window')).statusCode).toBe(403);
+    expect((await as('reviewer')).json()).toEqual({ done: true });
+    expect((await as('admin')).statusCode).toBe(200);
+    // the table given does not leak into the API's own
+    expect(rolesOf('POST', '/bench/extra')).toBeUndefined();
+    await app.close();
+  });
 });
 
 describe.each(['anonymous', 'window', 'reviewer', 'coordinator', 'admin', 'otherReviewer'])('as %s', (caller) => {
