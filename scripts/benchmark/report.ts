@@ -163,6 +163,15 @@ function printScale(label: string, scale: ScaleReport | SeededReport): void {
         : '  ¹ each on another of the earliest cases',
     );
   }
+  if ('publication' in scale && scale.publication) {
+    const p = scale.publication;
+    console.log(
+      `Publishing ${p.year}'s calendar (target: the answer within a second): 202 in ${p.answerMs.toFixed(1)} ms; ` +
+        (p.doneSeconds !== null
+          ? `all ${p.openCases} open cases told in ${p.doneSeconds} s (${(p.openCases / Math.max(0.1, p.doneSeconds)).toFixed(0)}/s)`
+          : `${p.updated} of ${p.openCases} open cases told when the benchmark stopped waiting`),
+    );
+  }
   if ('worker' in scale && scale.worker) {
     const w = scale.worker;
     console.log(
@@ -200,6 +209,7 @@ export function printSideBySide(dev: BenchReport, cluster: BenchReport): void {
     ['board p99', (r) => { const s = r.scale?.reads['GET /v1/supervision/board']; return s ? `${s.p99.toFixed(1)} ms (p50 ${s.p50.toFixed(1)})` : '–'; }],
     ['board page 2 p99', (r) => { const s = r.scale?.reads['GET /v1/supervision/board (page 2)']; return s ? `${s.p99.toFixed(1)} ms` : '–'; }],
     ['stats p99', (r) => { const s = r.scale?.reads['GET /v1/stats']; return s ? `${s.p99.toFixed(1)} ms` : '–'; }],
+    ['calendar published: answer; cases told', (r) => { const p = r.scale?.publication; return p ? `${p.answerMs.toFixed(0)} ms; ${p.doneSeconds !== null ? `${p.openCases} in ${p.doneSeconds} s` : `${p.updated} of ${p.openCases} (unfinished)`}` : '–'; }],
     ['worker RSS', (r) => (r.scale?.worker ? `${r.scale.worker.residentMiBEach?.join(' + ') ?? r.scale.worker.residentMiB} MiB` : '–')],
     ['replay of one case (cache miss)', (r) => (r.scale?.worker ? `${r.scale.worker.replayMs} ms` : '–')],
     ['history CPU per case opened', (r) => (r.scale?.history ? `${r.scale.history.openingMsPerCase} ms (${r.scale.history.openingCores} cores)` : '–')],

@@ -55,8 +55,22 @@ export interface ScaleReport {
   reads: Record<string, Summary>;
   /** decisions one after another, each on another live case, once the reads are timed */
   decisions?: Summary;
+  /** next year's schedule published with the live cases in place (absent before 12-02 08:30) */
+  publication?: PublicationFigures;
   worker?: WorkerFigures;
   history?: HistoryCpu;
+}
+
+/** A calendar year published with the live cases open (SPEC §4: 202 at once, the cases told in the background). */
+export interface PublicationFigures {
+  year: number;
+  /** the PUT's answer, 202 with the publication */
+  answerMs: number;
+  /** the open cases the publication tells, and how many it had told when the wait ended */
+  openCases: number;
+  updated: number;
+  /** from the answer until the publication said done; null if it had not within the wait */
+  doneSeconds: number | null;
 }
 
 /** Where the scale measure runs: the dev-server stack or the cluster. */
@@ -132,6 +146,50 @@ async function measureDecisions(
     },
     progress('decisions with the live cases'),
   );
+}
+
+const BENCH_HOLIDAY = '压测假日';
+/** How long the benchmark follows a publication before it reports how far it got. */
+const PUBLICATION_WAIT_MS = 15 * 60_000;
+
+/**
+ * Publishes next year's schedule with one change, as an administrator would revise it: a day off
+ * more (a weekday of March), or, on a stack a run before gave that day, the day back. Times the
+ * PUT's answer, then follows the publication until every open case has been told.
+ */
+async function measurePublication(api: ApiClient, progress: (label: string) => (done: number) => void): Promise<PublicationFigures> {
+  type Schedule = { holidays: { from: string; to: string; name: string }[]; makeUpDays: string[] };
+  type Publication = { publicationId: string; status: string; openCases: { total: number; updated: number } };
+  const year = new Date().getUTCFullYear() + 1;
+  const schedule = await api.call<Schedule>('GET', `/v1/calendar/${year}`, api.tokens.admin);
+  const given = schedule.holidays.filter((h) => h.name === BENCH_HOLIDAY);
+  const offDays = (day: string) => schedule.holidays.some((h) => h.from <= day && day <= h.to) || schedule.makeUpDays.includes(day);
+  let day = `${year}-03-01`;
+  while (offDays(day) || [0, 6].includes(new Date(`${day}T12:00:00Z`).getUTCDay())) {
+    day = new Date(Date.parse(`${day}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  }
+  const holidays = given.length > 0
+    ? schedule.holidays.filter((h) => h.name !== BENCH_HOLIDAY)
+    : [...schedule.holidays, { from: day, to: day, name: BENCH_HOLIDAY }];
+  const body = { holidays: holidays.map(({ from, to, name }) => ({ from, to, name })), makeUpDays: schedule.makeUpDays };
+  const at = performance.now();
+  const answer = await api.call<{ publication: Publication }>('PUT', `/v1/calendar/${year}`, api.tokens.admin, body, randomUUID());
+  const answerMs = round(performance.now() - at, 1);
+  const answered = performance.now();
+  const report = progress(`publication of ${year}: open cases told`);
+  let publication = answer.publication;
+  while (publication.status !== 'done' && performance.now() - answered < PUBLICATION_WAIT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    publication = await api.call<Publication>('GET', `/v1/calendar/publications/${publication.publicationId}`, api.tokens.coordinator);
+    report(publication.openCases.updated);
+  }
+  return {
+    year,
+    answerMs,
+    openCases: publication.openCases.total,
+    updated: publication.openCases.updated,
+    doneSeconds: publication.status === 'done' ? round((performance.now() - answered) / 1000, 1) : null,
+  };
 }
 
 function residentMiBOf(pid: number | undefined): number {
@@ -248,6 +306,8 @@ export async function measureScale(
   const cache = await cacheFigures(target.workerMetricsUrl);
   const decisions = await measureDecisions(api, caseIds, 100, progress);
   const resident = target.workerPids.map((pid) => residentMiBOf(pid));
+  phase('publishing next year\'s calendar with the live cases open');
+  const publication = await measurePublication(api, progress);
   return {
     cases: options.cases,
     openSeconds,
@@ -255,6 +315,7 @@ export async function measureScale(
     casesInReadModel,
     reads,
     ...(decisions ? { decisions } : {}),
+    publication,
     worker: {
       residentMiB: Math.max(0, ...resident),
       ...(resident.length > 1 ? { residentMiBEach: resident } : {}),
