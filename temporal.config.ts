@@ -35,6 +35,13 @@ export const calendarActivityOptions: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 
+/** Telling a batch of open cases (hundreds of signals): longer, with a heartbeat to resume from. */
+export const calendarTellingOptions: ActivityOptions = {
+  ...calendarActivityOptions,
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+};
+
 /**
  * The same writes as local activities, run by the worker inside the workflow task that made
  * them (no second task, no round trip through the server): how a decision is answered in about

@@ -180,8 +180,9 @@ async function measurePublication(api: ApiClient, progress: (label: string) => (
   let publication = answer.publication;
   while (publication.status !== 'done' && performance.now() - answered < PUBLICATION_WAIT_MS) {
     await new Promise((resolve) => setTimeout(resolve, 250));
+    const told = publication.openCases.updated;
     publication = await api.call<Publication>('GET', `/v1/calendar/publications/${publication.publicationId}`, api.tokens.coordinator);
-    report(publication.openCases.updated);
+    if (publication.openCases.updated !== told) report(publication.openCases.updated);
   }
   return {
     year,

@@ -1,7 +1,7 @@
 /**
- * Replays the committed case-workflow histories against today's workflow code: a change that
- * breaks determinism for cases already running fails here, in CI, instead of wedging them in
- * production. Needs no server.
+ * Replays the committed workflow histories (cases, and calendar publications) against today's
+ * workflow code: a change that breaks determinism for workflows already running fails here, in
+ * CI, instead of wedging them in production. Needs no server.
  *
  * To re-record after an intended, compatible change (or to add a scenario), run
  *
@@ -39,6 +39,10 @@ describe('replaying recorded case-workflow histories', () => {
   it('has the recorded histories', () => {
     expect(histories).toEqual([
       'agency.json',
+      // calendar publications (test/workflows/record-publication.record.ts): the cases told by an
+      // activity, and before that by signals from the workflow itself
+      'calendar-publication-v1-signals.json',
+      'calendar-publication.json',
       'deemed-consent.json',
       'happy-path-social-small.json',
       'ladder-escalations.json',
