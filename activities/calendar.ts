@@ -1,6 +1,6 @@
 /** The calendar publication workflow's activities: what it reads and records in PostgreSQL, and telling the open cases. */
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import type { YearSchedule } from '../domain/calendar.js';
 import { findOpenCaseIdsAfter, findPublishedSchedules, recordPublicationProgress } from '../db/calendar.js';
 import type { Database } from '../db/client.js';
@@ -10,6 +10,17 @@ import { calendarChangedSignal } from '../workflows/case-workflow.js';
 
 /** Signals in flight at once while a batch of cases is told. */
 const SIGNALS_AT_ONCE = 16;
+
+/** gRPC statuses that pass (Temporal unreachable, overloaded, slow): the activity fails and is retried. */
+const PASSING_STATUSES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 14 /* UNAVAILABLE */]);
+
+function isPassing(error: unknown): boolean {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    if (isGrpcServiceError(current)) return PASSING_STATUSES.has(current.code);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 export function createCalendarActivities({ db }: { db: Database }) {
   return {
@@ -31,7 +42,8 @@ export function createCalendarActivities({ db }: { db: Database }) {
      * told with all before it: a retry resumes after the last heartbeat the server recorded (the
      * SDK sends them at most every 24 s here). Cases told after that are told again by the retry:
      * a second `calendar_applied` event in each, moving nothing. A case closed since it was listed
-     * (or never started: its opening reads the new year) is skipped.
+     * (or never started: its opening reads the new year) is skipped, and so is one whose signal is
+     * refused for good (logged); only Temporal being unreachable or overloaded fails the activity.
      */
     async tellOpenCasesAfter(
       after: string | null,
@@ -51,7 +63,11 @@ export function createCalendarActivities({ db }: { db: Database }) {
               .getHandle(caseWorkflowId(caseId))
               .signal(calendarChangedSignal, change)
               .catch((error: unknown) => {
-                if (!(error instanceof WorkflowNotFoundError)) throw error;
+                if (error instanceof WorkflowNotFoundError) return;
+                // Temporal down or overloaded: fail, and the retry resumes from the heartbeat
+                if (isPassing(error)) throw error;
+                // refused for good (as the workflow's own signals were ignored): never hold the publication up
+                context.log.warn('a case could not be told of the calendar', { caseId, error: String(error) });
               }),
           ),
         );

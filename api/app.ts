@@ -67,6 +67,13 @@ function requestIdOf(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** The access policy's table: the API's own routes, and extra ones that may not change any of them. */
+function routeTable(extra: Readonly<Record<string, RouteAccess>> = {}): Readonly<Record<string, RouteAccess>> {
+  const clash = Object.keys(extra).find((key) => key in ROUTE_ROLES);
+  if (clash) throw new Error(`extra route ${clash} is one of the API's own (api/policy.ts ROUTE_ROLES)`);
+  return { ...ROUTE_ROLES, ...extra };
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: options.logLevel ?? 'info' },
@@ -125,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     isDepartment: (code) => reference.isDepartment(code),
   });
   app.addHook('onRequest', app.rateLimit());
-  registerAccessPolicy(app, options.extraRoutes ? { ...ROUTE_ROLES, ...options.extraRoutes.roles } : ROUTE_ROLES);
+  registerAccessPolicy(app, routeTable(options.extraRoutes?.roles));
   // The Idempotency-Key header is validated with the rest of the request (400), before any lookup (404).
   app.addHook('preValidation', async (request) => {
     idempotencyKeyOf(request);

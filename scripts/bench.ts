@@ -38,7 +38,7 @@ import { measureYardsticks } from './benchmark/yardsticks.js';
 import { clusterLayout, readClusterState } from './lib/cluster.js';
 import { openClusterTopology } from './lib/drills/topology.js';
 import { startLocalStack } from './lib/local-stack.js';
-import { findFreePort, isApiReady, nodeArgs, onFreePorts, startChild, stopChild, waitFor } from './lib/processes.js';
+import { alive, findFreePort, isApiReady, nodeArgs, onFreePorts, startChild, stopChild, waitFor, type Child } from './lib/processes.js';
 
 const USAGE =
   'usage: ./scripts/bench [--quick] [--scale K] [--seed-read-model N] [--concurrency C] [--scale-concurrency C] [--skip-ratios] [--cluster [--cluster-cases K] [--dev-from RESULTS.json]]';
@@ -61,7 +61,7 @@ const quick = args.quick ?? false;
 const scale = args.scale !== undefined ? Number(args.scale) : quick ? 0 : 1000;
 const seeded = args['seed-read-model'] !== undefined ? Number(args['seed-read-model']) : 0;
 const clusterCases = Number(args['cluster-cases']);
-/** decisions and the bare Update they are held to are timed in this many blocks each, alternating */
+/** decisions, the bare Update they are held to and the same behind the API: timed in this many blocks each, alternating */
 const PAIRED_BLOCKS = 4;
 if (![concurrency, scaleConcurrency, scale, seeded, clusterCases].every((n) => Number.isInteger(n) && n >= 0) || concurrency < 1 || scaleConcurrency < 1) {
   console.error(USAGE);
@@ -84,7 +84,7 @@ function phase(message: string): void {
   process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(0).padStart(5)} s] ${message}\n`);
 }
 
-/** What a Ctrl-C must stop before the process exits (the dev-server stack's children, the bare worker). */
+/** What a Ctrl-C must stop before the process exits (the dev-server stack's children, the bare worker and API). */
 const cleanups = new Set<() => Promise<void>>();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -112,13 +112,10 @@ interface Topology {
   cpuProcesses: Record<string, number | undefined>;
 }
 
-async function measureTopology(topology: Topology, report: BenchReport): Promise<void> {
-  const bareWorker = startChild('bare-worker', process.execPath, [...nodeArgs('scripts/benchmark/bare-worker.ts'), topology.temporalAddress, BARE_QUEUE, topology.bareDatabaseUrl], {
-    quiet: true,
-  });
-  // the bare Update behind the API's own HTTP layer, a process of its own as the API is
-  const bareApiUrl = `http://127.0.0.1:${await findFreePort()}`;
-  const bareApi = startChild('bare-api', process.execPath, nodeArgs('scripts/benchmark/bare-api.ts'), {
+/** The bare Update behind the API's own HTTP layer (scripts/benchmark/bare-api.ts): a process of its own, as the API is. */
+async function startBareApi(topology: Topology, started: Child[]): Promise<{ api: ApiClient; pid: number | undefined }> {
+  const url = `http://127.0.0.1:${await findFreePort()}`;
+  const child = startChild('bare-api', process.execPath, nodeArgs('scripts/benchmark/bare-api.ts'), {
     quiet: true,
     env: {
       ...process.env,
@@ -127,30 +124,47 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
       TEMPORAL_ADDRESS: topology.temporalAddress,
       AUTH_JWT_SECRET: topology.secret,
       HOST: '127.0.0.1',
-      PORT: new URL(bareApiUrl).port,
+      PORT: new URL(url).port,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '1000000',
     },
   });
-  const stopBareWorker = () => Promise.all([stopChild(bareWorker), stopChild(bareApi)]).then(() => undefined);
-  cleanups.add(stopBareWorker);
-  cpuMeter.current = createCpuMeter({ ...topology.cpuProcesses, bareWorker: bareWorker.process.pid, bareApi: bareApi.process.pid }, { bench: process.pid });
+  started.push(child);
+  await waitFor('the bare API', async () => {
+    if (!alive(child)) throw new Error(`the bare API exited while starting\n${child.recentErrors()}`);
+    return isApiReady(url);
+  }, 60_000);
+  return { api: await createApiClient(url, topology.secret, BENCH_DEPARTMENTS), pid: child.process.pid };
+}
+
+async function measureTopology(topology: Topology, report: BenchReport): Promise<void> {
+  const bare: Child[] = [];
+  const stopBareProcesses = () => Promise.all(bare.map((child) => stopChild(child))).then(() => undefined);
+  cleanups.add(stopBareProcesses);
   const connection = await Connection.connect({ address: topology.temporalAddress });
   const client = new Client({ connection });
   try {
+    const bareWorker = startChild('bare-worker', process.execPath, [...nodeArgs('scripts/benchmark/bare-worker.ts'), topology.temporalAddress, BARE_QUEUE, topology.bareDatabaseUrl], {
+      quiet: true,
+    });
+    bare.push(bareWorker);
     await waitFor(
       'the bare worker',
       async () => (await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: BARE_QUEUE }, taskQueueType: 1 })).pollers.length > 0,
       60_000,
     );
-    await waitFor('the bare API', () => isApiReady(bareApiUrl), 60_000);
-    const bareApiClient = await createApiClient(bareApiUrl, topology.secret, BENCH_DEPARTMENTS);
-    if (!args['skip-ratios']) {
+    // (the ratios only: the read routes are held to fixed targets)
+    const bareApi = args['skip-ratios'] ? null : await startBareApi(topology, bare);
+    cpuMeter.current = createCpuMeter(
+      { ...topology.cpuProcesses, bareWorker: bareWorker.process.pid, ...(bareApi ? { bareApi: bareApi.pid } : {}) },
+      { bench: process.pid },
+    );
+    if (bareApi) {
       const n = quick ? 200 : 600;
       const warmUp = n / 2;
       report.settings.warmUp = warmUp;
       phase(`yardsticks: bare Temporal, ${n} operations each at concurrency ${concurrency} (after ${warmUp} untimed of each)`);
-      const bare = await measureYardsticks(client, BARE_QUEUE, { n, warmUp, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
+      const yardsticks = await measureYardsticks(client, BARE_QUEUE, { n, warmUp, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
       phase(`the API's write path: ${n} openings and decisions (after ${warmUp} untimed of each), whole gov-building cases`);
       const { writePath, bareDecision, bareDecisionBehindApi } = await measureWritePath(
         topology.api,
@@ -160,12 +174,12 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
           concurrency,
           fullCases: quick ? 16 : 40,
           workflowsRun: (caseIds) => waitForFirstTasks(client, caseIds.map(caseWorkflowId)),
-          bareDecision: bare.updateWithLocalWrite,
+          bareDecision: yardsticks.updateWithLocalWrite,
           bareDecisionBehindApi: (i) =>
-            bareApiClient.call(
+            bareApi.api.call(
               'POST',
-              `/bench/workflows/${bare.updatedWorkflowIds[i % bare.updatedWorkflowIds.length]}/decision`,
-              bareApiClient.tokens.reviewer('drc'),
+              `/bench/workflows/${yardsticks.behindApiWorkflowIds[i % yardsticks.behindApiWorkflowIds.length]}/decision`,
+              bareApi.api.tokens.reviewer('drc'),
               { decision: 'approve', opinion: '同意' },
               randomUUID(),
             ),
@@ -174,7 +188,7 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
         progress,
       );
       report.settings.pairedBlocks = PAIRED_BLOCKS;
-      report.yardsticks = { ...bare.yardsticks, updateWithLocalWrite: bareDecision, updateWithLocalWriteBehindApi: bareDecisionBehindApi };
+      report.yardsticks = { ...yardsticks.yardsticks, updateWithLocalWrite: bareDecision, updateWithLocalWriteBehindApi: bareDecisionBehindApi };
       report.writePath = writePath;
     }
     if (topology.liveCases > 0) {
@@ -190,8 +204,8 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
   } finally {
     if (process.stderr.isTTY && lastLine) process.stderr.write('\n');
     await connection.close();
-    await stopBareWorker();
-    cleanups.delete(stopBareWorker);
+    await stopBareProcesses();
+    cleanups.delete(stopBareProcesses);
   }
 }
 

@@ -36,9 +36,12 @@ export interface CalendarPublicationProgress {
   told: number;
 }
 
-/** Cases told at once: the signals of a batch go out in one workflow task. */
+/** Cases told per batch; the progress is recorded after each. */
 const BATCH = 200;
-/** Batches per run before continuing as new (a signal adds two events to the history). */
+/**
+ * Batches per run before continuing as new (a batch adds six events to the history; on the path
+ * before TOLD_BY_ACTIVITY each signal added two more).
+ */
 const BATCHES_PER_RUN = 10;
 
 export async function calendarPublicationWorkflow(

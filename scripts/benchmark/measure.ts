@@ -93,13 +93,14 @@ export async function measureAlternating<Kind extends string>(
   onProgress?: (done: number) => void,
 ): Promise<Record<Kind, Summary>> {
   const meter = cpuMeter.current;
-  const size = Math.ceil(n / blocks);
+  // exactly `blocks` blocks of each kind, the first n % blocks of them one longer
+  const sizeOf = (block: number) => Math.floor(n / blocks) + (block < n % blocks ? 1 : 0);
   const names = Object.keys(kinds) as Kind[];
   const pooled = new Map(names.map((name) => [name, { latencies: [] as number[], seconds: 0, cpu: {} as CpuSample, done: 0 }]));
   let done = 0;
-  const runBlock = async (name: Kind) => {
+  const runBlock = async (name: Kind, block: number) => {
     const pool = pooled.get(name)!;
-    const count = Math.min(size, n - pool.done);
+    const count = sizeOf(block);
     if (count <= 0) return;
     const offset = pool.done;
     const before = meter?.sample();
@@ -109,8 +110,8 @@ export async function measureAlternating<Kind extends string>(
     pool.seconds += seconds;
     pool.done += count;
   };
-  for (let turn = 0; [...pooled.values()].some((pool) => pool.done < n); turn += 1) {
-    for (const name of turn % 2 === 0 ? names : [...names].reverse()) await runBlock(name);
+  for (let block = 0; block < blocks; block += 1) {
+    for (const name of block % 2 === 0 ? names : [...names].reverse()) await runBlock(name, block);
   }
   const summaryOf = (name: Kind): Summary => {
     const { latencies, seconds, cpu } = pooled.get(name)!;

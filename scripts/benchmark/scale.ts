@@ -307,6 +307,8 @@ export async function measureScale(
   const cache = await cacheFigures(target.workerMetricsUrl);
   const decisions = await measureDecisions(api, caseIds, 100, progress);
   const resident = target.workerPids.map((pid) => residentMiBOf(pid));
+  // before the publication, which adds a signal to every case's history
+  const replayMs = await replayCost(client, caseIds[1] ?? caseIds[0]!, 10);
   phase('publishing next year\'s calendar with the live cases open');
   const publication = await measurePublication(api, progress);
   return {
@@ -323,7 +325,7 @@ export async function measureScale(
       cacheLimit: options.cacheLimit,
       cacheSize: cache.size,
       cacheHitRate: cache.hitRate,
-      replayMs: await replayCost(client, caseIds[1] ?? caseIds[0]!, 10),
+      replayMs,
     },
     ...(history ? { history } : {}),
   };

@@ -43,8 +43,8 @@ export async function measureYardsticks(
 ): Promise<{
   yardsticks: Omit<Yardsticks, 'updateWithLocalWrite' | 'updateWithLocalWriteBehindApi'>;
   updateWithLocalWrite: (index: number) => Promise<unknown>;
-  /** the workflows `updateWithLocalWrite` falls on, one per lane, for the same Update through bare-api.ts */
-  updatedWorkflowIds: string[];
+  /** workflows of their own, one per lane, for the same Update through bare-api.ts */
+  behindApiWorkflowIds: string[];
 }> {
   const { n, warmUp, concurrency } = options;
   // Each measure is warmed up first with `warmUp` untimed operations of its own kind, as the
@@ -69,6 +69,9 @@ export async function measureYardsticks(
   const update = await measure(n, concurrency, (i) => handles[i % concurrency]!.executeUpdate(touchUpdate), progress('bare update'));
   // timed later, in blocks alternating with the API's decisions (write-path.ts)
   const updateWithLocalWrite = (i: number) => handles[i % concurrency]!.executeUpdate(touchWithLocalWriteUpdate);
+  // (workflows of their own: one workflow takes at most 2,000 Updates, which --concurrency 1 would reach)
+  const behindApi = await Promise.all(Array.from({ length: concurrency }, startOne));
+  await Promise.all(behindApi.map((h) => h.executeUpdate(touchUpdate)));
   await warm('bare update + local-activity write', updateWithLocalWrite);
   const updateWithActivityWrite = await measure(
     Math.max(concurrency, Math.floor(n / 4)),
@@ -90,6 +93,6 @@ export async function measureYardsticks(
   return {
     yardsticks: { startAndFirstUpdate, start, startSustainedRate, update, updateWithActivityWrite, caseShaped },
     updateWithLocalWrite,
-    updatedWorkflowIds: handles.map((handle) => handle.workflowId),
+    behindApiWorkflowIds: behindApi.map((handle) => handle.workflowId),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The activity that tells open cases of a published calendar (activities/calendar.ts), against
  * real PostgreSQL and Temporal: it signals the cases after the one it is given, in case-ID order,
- * heartbeats its place, and a retry resumes from the heartbeat instead of telling cases again.
+ * heartbeats its place, and a retry resumes from its last heartbeat instead of from the batch's start.
  */
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +53,7 @@ describe('tellOpenCasesAfter', () => {
     expect(await appliedCounts()).toEqual([before[0], before[1]! + 1, before[2]! + 1, before[3]]);
   });
 
-  it('resumes after the case its last heartbeat recorded (a retry tells no case twice)', async () => {
+  it('resumes after the case its last heartbeat recorded', async () => {
     const before = await appliedCounts();
     // a first attempt told the first case, heartbeat that, and died
     const environment = new MockActivityEnvironment({ heartbeatDetails: { lastCaseId: caseIds[0], told: 1 } }, { client: stack.client });

@@ -6,6 +6,7 @@
  * To re-record after an intended, compatible change (or to add a scenario), run
  *
  *   RECORD_HISTORIES=1 ./scripts/test test/workflows/record-histories.record.ts
+ *   RECORD_HISTORIES=1 ./scripts/test test/workflows/record-publication.record.ts   (RECORD_AS=<name> to keep the old one)
  *
  * and commit test/workflows/histories/*.json. Re-recording is never the fix for a failure here:
  * old histories are what running cases look like; an incompatible change needs `patched()` or a
@@ -35,7 +36,7 @@ beforeAll(() =>
   }),
 );
 
-describe('replaying recorded case-workflow histories', () => {
+describe('replaying recorded workflow histories', () => {
   it('has the recorded histories', () => {
     expect(histories).toEqual([
       'agency.json',
