@@ -20,6 +20,19 @@ export function calendarPublicationWorkflowId(publicationId: string): string {
   return `calendar-publication-${publicationId}`;
 }
 
+/** The gRPC statuses of Temporal's answers that the code tells apart (grpc-js `status`). */
+export const GRPC_STATUS = { DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, ABORTED: 10, UNAVAILABLE: 14 } as const;
+
+/** The gRPC status of a Temporal client error (the SDK wraps the call's error as a cause), if any. */
+export function grpcCodeOf(error: unknown): number | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 /** Search attribute set when a case starts (register it in the namespace: `ProjectCode` Keyword). */
 export const PROJECT_CODE_SEARCH_ATTRIBUTE = defineSearchAttributeKey('ProjectCode', SearchAttributeType.KEYWORD);
 

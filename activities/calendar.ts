@@ -1,26 +1,23 @@
 /** The calendar publication workflow's activities: what it reads and records in PostgreSQL, and telling the open cases. */
 import { Context } from '@temporalio/activity';
-import { isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { YearSchedule } from '../domain/calendar.js';
 import { findOpenCaseIdsAfter, findPublishedSchedules, recordPublicationProgress } from '../db/calendar.js';
 import type { Database } from '../db/client.js';
-import { caseWorkflowId } from '../temporal.config.js';
+import { caseWorkflowId, GRPC_STATUS, grpcCodeOf } from '../temporal.config.js';
 import type { CalendarChangeInput } from '../workflows/case-machine.js';
 import { calendarChangedSignal } from '../workflows/case-workflow.js';
 
 /** Signals in flight at once while a batch of cases is told. */
 const SIGNALS_AT_ONCE = 16;
 
-/** gRPC statuses that pass (Temporal unreachable, overloaded, slow): the activity fails and is retried. */
-const PASSING_STATUSES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 14 /* UNAVAILABLE */]);
-
-function isPassing(error: unknown): boolean {
-  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
-    if (isGrpcServiceError(current)) return PASSING_STATUSES.has(current.code);
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
+/** Temporal unreachable, overloaded or slow: the activity fails and is retried. */
+const PASSING_STATUSES: ReadonlySet<number> = new Set([
+  GRPC_STATUS.DEADLINE_EXCEEDED,
+  GRPC_STATUS.RESOURCE_EXHAUSTED,
+  GRPC_STATUS.ABORTED,
+  GRPC_STATUS.UNAVAILABLE,
+]);
 
 export function createCalendarActivities({ db }: { db: Database }) {
   return {
@@ -28,7 +25,7 @@ export function createCalendarActivities({ db }: { db: Database }) {
     async loadPublishedCalendar(): Promise<YearSchedule[]> {
       return findPublishedSchedules(db);
     },
-    /** The next open cases after `after`, in case-ID order. */
+    /** The next open cases after `after`, in case-ID order (publications started before `tellOpenCasesAfter` list with it). */
     async findOpenCasesAfter(after: string | null, limit: number): Promise<string[]> {
       return findOpenCaseIdsAfter(db, after, limit);
     },
@@ -65,7 +62,7 @@ export function createCalendarActivities({ db }: { db: Database }) {
               .catch((error: unknown) => {
                 if (error instanceof WorkflowNotFoundError) return;
                 // Temporal down or overloaded: fail, and the retry resumes from the heartbeat
-                if (isPassing(error)) throw error;
+                if (PASSING_STATUSES.has(grpcCodeOf(error) ?? -1)) throw error;
                 // refused for good (as the workflow's own signals were ignored): never hold the publication up
                 context.log.warn('a case could not be told of the calendar', { caseId, error: String(error) });
               }),

@@ -4,17 +4,15 @@ import { readFileSync } from 'node:fs';
 import type { AppConfig } from '../config.js';
 import type { Database } from '../db/client.js';
 import { buildConnectionOptions } from '../temporal.config.js';
-import { buildApp } from './app.js';
+import { buildApp, type AppOptions } from './app.js';
 import { sweepEndedWorkflows } from './recovery.js';
 import { startUnstartedCases } from './sweeper.js';
 
 const SWEEP_INTERVAL_MS = 30_000;
 
-/** Listens on the configured port; the returned function stops everything it started. */
-export async function runApi(config: AppConfig, db: Database): Promise<() => Promise<void>> {
-  const connection = await Connection.connect(buildConnectionOptions(config.temporal, (p) => readFileSync(p)));
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
-  const app = await buildApp({
+/** The app's options from the process's configuration. */
+export function appOptionsOf(config: AppConfig, db: Database, temporal: Client): AppOptions {
+  return {
     db,
     temporal,
     taskQueue: config.temporal.taskQueue,
@@ -30,7 +28,14 @@ export async function runApi(config: AppConfig, db: Database): Promise<() => Pro
       temporalNamespace: config.temporal.namespace,
       demoTokensFile: config.console.demoTokensFile,
     },
-  });
+  };
+}
+
+/** Listens on the configured port; the returned function stops everything it started. */
+export async function runApi(config: AppConfig, db: Database): Promise<() => Promise<void>> {
+  const connection = await Connection.connect(buildConnectionOptions(config.temporal, (p) => readFileSync(p)));
+  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const app = await buildApp(appOptionsOf(config, db, temporal));
   // The first sweep of ended workflows looks at all of them, later ones at those ended since.
   let endedSince: number | null = null;
   const sweeper = setInterval(() => {

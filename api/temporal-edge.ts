@@ -13,7 +13,7 @@ import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, ty
 import { createHash } from 'node:crypto';
 import type { CaseStartInput } from '../domain/case-types.js';
 import { AppError, isErrorCode, type ErrorCode } from '../domain/errors.js';
-import { calendarPublicationWorkflowId, caseWorkflowId, PROJECT_CODE_SEARCH_ATTRIBUTE } from '../temporal.config.js';
+import { calendarPublicationWorkflowId, caseWorkflowId, GRPC_STATUS, grpcCodeOf, PROJECT_CODE_SEARCH_ATTRIBUTE } from '../temporal.config.js';
 import { calendarPublicationWorkflow, type CalendarPublicationInput } from '../workflows/calendar-publication.js';
 import { caseWorkflow, syncedUpdate, type UpdateResult } from '../workflows/case-workflow.js';
 
@@ -28,17 +28,6 @@ import { caseWorkflow, syncedUpdate, type UpdateResult } from '../workflows/case
 const UPDATE_DEADLINE_MS = 30_000;
 const START_DEADLINE_MS = 10_000;
 
-/** gRPC status DEADLINE_EXCEEDED: Temporal answered, but the case did not in time. */
-const DEADLINE_EXCEEDED = 4;
-
-function grpcCodeOf(error: unknown): number | undefined {
-  for (let current = error, depth = 0; current && depth < 5; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 /**
  * A Temporal client error as the API answers it. A 503 names the dependency that is down and
@@ -56,7 +45,8 @@ export function toAppError(error: unknown, closedCode: ErrorCode = 'CASE_CLOSED'
   if (error instanceof WorkflowNotFoundError) {
     return new AppError(closedCode, 'the case is closed and takes no further requests');
   }
-  if (grpcCodeOf(error) === DEADLINE_EXCEEDED) {
+  // Temporal answered, but the case did not in time
+  if (grpcCodeOf(error) === GRPC_STATUS.DEADLINE_EXCEEDED) {
     return new AppError(
       'DEPENDENCY_UNAVAILABLE',
       'the case did not answer in time: no worker is serving it, or the database it writes to is down; retry with the same Idempotency-Key',
@@ -100,14 +90,25 @@ export async function updateCase<Args extends unknown[]>(
   args: Args,
   options: { updateId?: string | undefined; closedCode?: ErrorCode } = {},
 ): Promise<UpdateResult> {
+  return updateWorkflow(client, caseWorkflowId(caseId), definition, args, options);
+}
+
+/** Runs an update on a workflow within the request's deadline, its errors as the API answers them. */
+export async function updateWorkflow<Result, Args extends unknown[]>(
+  client: Client,
+  workflowId: string,
+  definition: UpdateDefinition<Result, Args, string>,
+  args: Args,
+  options: { updateId?: string | undefined; closedCode?: ErrorCode } = {},
+): Promise<Result> {
   const { updateId, closedCode } = options;
   try {
-    const handle = client.workflow.getHandle(caseWorkflowId(caseId));
+    const handle = client.workflow.getHandle(workflowId);
     // The SDK's overloads split on arity; the definition fixes the argument types already.
     const run = handle.executeUpdate as (
-      def: UpdateDefinition<UpdateResult, Args, string>,
+      def: UpdateDefinition<Result, Args, string>,
       options: { args: Args; updateId?: string },
-    ) => Promise<UpdateResult>;
+    ) => Promise<Result>;
     return await client.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
       run.call(handle, definition, { args, ...(updateId ? { updateId } : {}) }),
     );

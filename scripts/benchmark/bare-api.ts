@@ -20,19 +20,18 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { readFileSync } from 'node:fs';
 import { buildApp } from '../../api/app.js';
+import { appOptionsOf } from '../../api/run.js';
 import { actorOf } from '../../api/auth.js';
 import { idempotencyKeyOf } from '../../api/idempotency.js';
 import { DecisionBody } from '../../api/routes/tasks/schemas.js';
 import { Param } from '../../api/schemas.js';
-import { toAppError, updateIdFor } from '../../api/temporal-edge.js';
+import { updateIdFor, updateWorkflow } from '../../api/temporal-edge.js';
 import { loadConfig } from '../../config.js';
 import { connectDatabase } from '../../db/client.js';
 import { buildConnectionOptions } from '../../temporal.config.js';
 import { touchWithLocalWriteUpdate } from './bare-workflows.js';
 
 const BARE_DECISION_ROUTE = '/bench/workflows/:workflowId/decision';
-/** as long as a decision waits for its workflow (api/temporal-edge.ts) */
-const UPDATE_DEADLINE_MS = 30_000;
 
 const config = loadConfig();
 const database = connectDatabase(config.databaseUrl, { max: config.databasePoolSize });
@@ -52,29 +51,13 @@ const bareDecision: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const updateId = updateIdFor(actorOf(request).sub, idempotencyKeyOf(request));
-      const handle = temporal.workflow.getHandle(request.params.workflowId);
-      try {
-        const count = await temporal.withDeadline(Date.now() + UPDATE_DEADLINE_MS, () =>
-          handle.executeUpdate(touchWithLocalWriteUpdate, updateId ? { updateId } : {}),
-        );
-        return { count };
-      } catch (error) {
-        throw toAppError(error);
-      }
+      return { count: await updateWorkflow(temporal, request.params.workflowId, touchWithLocalWriteUpdate, [], { updateId }) };
     },
   );
 };
 
 const app = await buildApp({
-  db: database.db,
-  temporal,
-  taskQueue: config.temporal.taskQueue,
-  authJwtSecret: config.authJwtSecret,
-  authMaxTokenLifetimeSeconds: config.authMaxTokenLifetimeSeconds,
-  timeZone: config.timeZone,
-  rateLimitPerMinute: config.rateLimitPerMinute,
-  caseCacheSize: config.caseCacheSize,
-  logLevel: config.logLevel,
+  ...appOptionsOf(config, database.db, temporal),
   extraRoutes: { plugin: bareDecision, roles: { [`POST ${BARE_DECISION_ROUTE}`]: ['reviewer'] } },
 });
 await app.listen({ port: config.port, host: config.host });
