@@ -10,18 +10,19 @@
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../scripts/lib/processes.js';
 import { requireInfrastructure } from '../support/stack.js';
-
-let admin: postgres.Sql;
-beforeAll(() => {
-  admin = postgres(requireInfrastructure().databaseUrl, { max: 1, onnotice: () => {} });
-});
-afterAll(async () => admin?.end());
 
 /** One connection, so the next query surely runs on the connection the failure happened on. */
 function oneConnection(): postgres.Sql {
   return postgres(requireInfrastructure().databaseUrl, { max: 1, onnotice: () => {} });
 }
+
+let admin: postgres.Sql;
+beforeAll(() => {
+  admin = oneConnection();
+});
+afterAll(async () => admin?.end());
 
 /** The next query's answer once the connection works again (the first may still carry the old connection's error). */
 async function nextAnswer(sql: postgres.Sql): Promise<unknown[]> {
@@ -58,7 +59,11 @@ describe('a connection whose query failed mid-stream', () => {
       // row 2 (20 kB) pushes row 1 out whole; row 3 then waits, so the client holds rows when the server ends it
       const streaming = sql`select i, repeat('x', 20000) as pad, case when i = 3 then pg_sleep(60) end as wait
         from generate_series(1, 3) i`.catch((error: unknown) => error);
-      await until(async () => (await admin`select 1 from pg_stat_activity where pid = ${pid} and wait_event = 'PgSleep'`).length === 1);
+      await waitFor(
+        'the streaming query reaching its wait',
+        async () => (await admin`select 1 from pg_stat_activity where pid = ${pid} and wait_event = 'PgSleep'`).length === 1,
+        10_000,
+      );
       await admin`select pg_terminate_backend(${pid})`;
       expect(await streaming).toBeInstanceOf(Error);
       expect(await nextAnswer(sql)).toEqual([{ x: 1 }]);
@@ -67,11 +72,3 @@ describe('a connection whose query failed mid-stream', () => {
     }
   });
 });
-
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  for (let waited = 0; waited < 10_000; waited += 20) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the streaming query never reached its wait');
-}
