@@ -306,6 +306,8 @@ describe('the console in Chromium', () => {
 
     // the escalation queue: resolve it
     await page.getByRole('link', { name: '督办', exact: true }).click();
+    // the case page lists the same escalation with the same form: fill the queue's, once it is shown
+    await page.getByRole('heading', { name: '督办队列' }).waitFor();
     const queued = page.locator('.escalations li', { hasText: '超期未办结，请于三日内办结。' });
     await queued.getByLabel('办结说明').fill('已协调，部门承诺本周办结。');
     await queued.getByRole('button', { name: '办结督办' }).click();
