@@ -25,9 +25,8 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { loadLocalStackConfig } from '../config.js';
 import { embeddedDatabaseUrl, removeDataDirectory } from '../db/embedded-postgres.js';
-import { caseWorkflowId } from '../temporal.config.js';
 import { waitForFirstTasks } from './benchmark/first-tasks.js';
-import { BENCH_DEPARTMENTS, createApiClient, createBalancedApiClient, type ApiClient } from './benchmark/api-client.js';
+import { BENCH_DEPARTMENTS, benchCaseBody, createApiClient, createBalancedApiClient, type ApiClient } from './benchmark/api-client.js';
 import { createCpuMeter } from './benchmark/cpu.js';
 import { cpuMeter } from './benchmark/measure.js';
 import { printReport, printSideBySide, type BenchReport } from './benchmark/report.js';
@@ -61,7 +60,7 @@ const quick = args.quick ?? false;
 const scale = args.scale !== undefined ? Number(args.scale) : quick ? 0 : 1000;
 const seeded = args['seed-read-model'] !== undefined ? Number(args['seed-read-model']) : 0;
 const clusterCases = Number(args['cluster-cases']);
-/** decisions, the bare Update they are held to and the same behind the API: timed in this many blocks each, alternating */
+/** decisions, the bare Update they are held to and the same behind the API (with and without SPEC §4's key and answer): timed in this many blocks each, alternating */
 const PAIRED_BLOCKS = 4;
 if (![concurrency, scaleConcurrency, scale, seeded, clusterCases].every((n) => Number.isInteger(n) && n >= 0) || concurrency < 1 || scaleConcurrency < 1) {
   console.error(USAGE);
@@ -120,6 +119,8 @@ async function startBareApi(topology: Topology, started: Child[]): Promise<{ api
     env: {
       ...process.env,
       DATABASE_URL: topology.databaseUrl,
+      BARE_DATABASE_URL: topology.bareDatabaseUrl,
+      BARE_TASK_QUEUE: BARE_QUEUE,
       DATABASE_POOL_SIZE: workerSettingsEnv().DATABASE_POOL_SIZE,
       TEMPORAL_ADDRESS: topology.temporalAddress,
       AUTH_JWT_SECRET: topology.secret,
@@ -135,6 +136,12 @@ async function startBareApi(topology: Topology, started: Child[]): Promise<{ api
     return isApiReady(url);
   }, 60_000);
   return { api: await createApiClient(url, topology.secret, BENCH_DEPARTMENTS), pid: child.process.pid };
+}
+
+/** One of bare-api.ts's decision routes, on its own workflows (one per lane), each request with a new Idempotency-Key. */
+function decisionBehindApi(api: ApiClient, route: 'decision' | 'keyed-decision', workflowIds: string[]): (i: number) => Promise<unknown> {
+  return (i) =>
+    api.call('POST', `/bench/workflows/${workflowIds[i % workflowIds.length]}/${route}`, api.tokens.reviewer('drc'), { decision: 'approve', opinion: '同意' }, randomUUID());
 }
 
 async function measureTopology(topology: Topology, report: BenchReport): Promise<void> {
@@ -166,29 +173,36 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
       phase(`yardsticks: bare Temporal, ${n} operations each at concurrency ${concurrency} (after ${warmUp} untimed of each)`);
       const yardsticks = await measureYardsticks(client, BARE_QUEUE, { n, warmUp, concurrency, updatesPerCase: 21, cases: quick ? 16 : 40 }, progress);
       phase(`the API's write path: ${n} openings and decisions (after ${warmUp} untimed of each), whole gov-building cases`);
-      const { writePath, bareDecision, bareDecisionBehindApi } = await measureWritePath(
+      const { writePath, bareDecision, bareDecisionBehindApi, keyedDecisionBehindApi, bareStartSustained, keyedStartSustained } =
+        await measureWritePath(
         topology.api,
         {
           n,
           warmUp,
           concurrency,
           fullCases: quick ? 16 : 40,
-          workflowsRun: (caseIds) => waitForFirstTasks(client, caseIds.map(caseWorkflowId)),
+          workflowsRun: (workflowIds) => waitForFirstTasks(client, workflowIds),
+          bareStart: yardsticks.bareStart,
+          keyedStartBehindApi: async () =>
+            (await bareApi.api.call<{ workflowId: string }>('POST', '/bench/workflows', bareApi.api.tokens.window, benchCaseBody(), randomUUID())).workflowId,
           bareDecision: yardsticks.updateWithLocalWrite,
-          bareDecisionBehindApi: (i) =>
-            bareApi.api.call(
-              'POST',
-              `/bench/workflows/${yardsticks.behindApiWorkflowIds[i % yardsticks.behindApiWorkflowIds.length]}/decision`,
-              bareApi.api.tokens.reviewer('drc'),
-              { decision: 'approve', opinion: '同意' },
-              randomUUID(),
-            ),
+          bareDecisionBehindApi: decisionBehindApi(bareApi.api, 'decision', yardsticks.behindApiWorkflowIds),
+          keyedDecisionBehindApi: decisionBehindApi(bareApi.api, 'keyed-decision', yardsticks.keyedWorkflowIds),
           pairedBlocks: PAIRED_BLOCKS,
         },
         progress,
       );
       report.settings.pairedBlocks = PAIRED_BLOCKS;
-      report.yardsticks = { ...yardsticks.yardsticks, updateWithLocalWrite: bareDecision, updateWithLocalWriteBehindApi: bareDecisionBehindApi };
+      report.yardsticks = {
+        ...yardsticks.yardsticks,
+        updateWithLocalWrite: bareDecision,
+        updateWithLocalWriteBehindApi: bareDecisionBehindApi,
+        keyedUpdateBehindApi: keyedDecisionBehindApi,
+        startSustainedRate: bareStartSustained.rate,
+        keyedStartSustainedRate: keyedStartSustained.rate,
+        startSustained: bareStartSustained,
+        keyedStartSustained,
+      };
       report.writePath = writePath;
     }
     if (topology.liveCases > 0) {

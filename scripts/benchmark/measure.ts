@@ -83,7 +83,9 @@ export async function measure(
  * at `concurrency` and drained before the next. A machine whose speed drifts during the run (other
  * tenants of the host, a database warming its caches) then slows every kind alike, where timing
  * one after the other would charge the drift to whichever came last. Each kind's latencies, time
- * and CPU are pooled over its blocks; `work(i)` sees i = 0…n-1 across them.
+ * and CPU are pooled over its blocks; `work(i)` sees i = 0…n-1 across them. With `settle`, each
+ * block's time (and so the kind's rate) runs until `settle(kind)` resolves after the block: work
+ * left behind by the answers (a started workflow's first task) is then counted where it belongs.
  */
 export async function measureAlternating<Kind extends string>(
   n: number,
@@ -91,6 +93,7 @@ export async function measureAlternating<Kind extends string>(
   blocks: number,
   kinds: Record<Kind, (index: number) => Promise<unknown>>,
   onProgress?: (done: number) => void,
+  settle?: (kind: Kind) => Promise<void>,
 ): Promise<Record<Kind, Summary>> {
   const meter = cpuMeter.current;
   // exactly `blocks` blocks of each kind, the first n % blocks of them one longer
@@ -104,7 +107,10 @@ export async function measureAlternating<Kind extends string>(
     if (count <= 0) return;
     const offset = pool.done;
     const before = meter?.sample();
-    const { latencies, seconds } = await runConcurrently(count, concurrency, (i) => kinds[name](offset + i), () => onProgress?.(++done));
+    const began = performance.now();
+    const { latencies } = await runConcurrently(count, concurrency, (i) => kinds[name](offset + i), () => onProgress?.(++done));
+    await settle?.(name);
+    const seconds = (performance.now() - began) / 1000;
     if (meter && before) for (const [who, s] of Object.entries(meter.since(before))) pool.cpu[who] = (pool.cpu[who] ?? 0) + s;
     pool.latencies.push(...latencies);
     pool.seconds += seconds;

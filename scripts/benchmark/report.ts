@@ -52,6 +52,13 @@ export function computeRatios(report: BenchReport): void {
       : { 'opens/s (sustained) / bare starts/s': ratio(w.openSustainedRate / y.start.rate, 0.8, false) }),
     // each side's answers alone: either side may leave its workflows' first tasks still to run
     'opens/s / bare starts/s, answers only': printed(w.open.rate / y.start.rate),
+    // The least an opening honouring SPEC §4 costs (key, one row, the start), and what a case adds.
+    ...(y.keyedStartSustainedRate !== undefined && y.startSustainedRate !== undefined
+      ? {
+          'keyed starts/s behind the API (sustained) / bare starts/s (sustained)': printed(y.keyedStartSustainedRate / y.startSustainedRate),
+          'opens/s (sustained) / keyed starts/s behind the API (sustained)': printed(w.openSustainedRate / y.keyedStartSustainedRate),
+        }
+      : {}),
     // The decision's ratio split in two (printed, no targets): what an HTTP API in front of the
     // Update costs by itself, and what the approval's own work costs on top of that.
     ...(y.updateWithLocalWriteBehindApi
@@ -60,6 +67,16 @@ export function computeRatios(report: BenchReport): void {
           'bare update behind the API p99 / bare update+LA write p99': printed(y.updateWithLocalWriteBehindApi.p99 / y.updateWithLocalWrite.p99),
           'decision p50 / bare update behind the API p50': printed(w.decide.p50 / y.updateWithLocalWriteBehindApi.p50),
           'decision p99 / bare update behind the API p99': printed(w.decide.p99 / y.updateWithLocalWriteBehindApi.p99),
+        }
+      : {}),
+    // The least an HTTP command honouring SPEC §4 costs (the key's claim and record, the answer
+    // read back), and what the approval's own work costs beyond it.
+    ...(y.keyedUpdateBehindApi
+      ? {
+          'keyed update behind the API p50 / bare update+LA write p50': printed(y.keyedUpdateBehindApi.p50 / y.updateWithLocalWrite.p50),
+          'keyed update behind the API p99 / bare update+LA write p99': printed(y.keyedUpdateBehindApi.p99 / y.updateWithLocalWrite.p99),
+          'decision p50 / keyed update behind the API p50': printed(w.decide.p50 / y.keyedUpdateBehindApi.p50),
+          'decision p99 / keyed update behind the API p99': printed(w.decide.p99 / y.keyedUpdateBehindApi.p99),
         }
       : {}),
     // issue 9 asks for this one printed ("ratio printed"), with no target of its own
@@ -84,7 +101,9 @@ export function printReport(report: BenchReport): void {
     if (s.warmUp !== undefined) console.log(`Each side's operations timed after ${s.warmUp} untimed ones of the same kind (JIT warm-up).`);
     if (s.pairedBlocks !== undefined) {
       console.log(
-        y.updateWithLocalWriteBehindApi
+        y.keyedUpdateBehindApi
+          ? `Decisions, the bare Update with a local-activity write and the same behind the API without and with key and answer timed in ${s.pairedBlocks} alternating blocks each (a b c d d c b a …), so a drift in the machine's speed slows all alike.`
+          : y.updateWithLocalWriteBehindApi
           ? `Decisions, the bare Update with a local-activity write and the same behind the API timed in ${s.pairedBlocks} alternating blocks each (a b c c b a …), so a drift in the machine's speed slows all alike.`
           : `Decisions and the bare Update with a local-activity write timed in ${s.pairedBlocks} alternating blocks each (a b b a …), so a drift in the machine's speed slows both alike.`,
       );
@@ -104,6 +123,13 @@ export function printReport(report: BenchReport): void {
       );
       console.log(row('  decision / update behind API²', ms(w.decide), ms(behind), `${(w.decide.p50 / behind.p50).toFixed(2)}× p50, ${(w.decide.p99 / behind.p99).toFixed(2)}× p99`));
     }
+    const keyed = y.keyedUpdateBehindApi;
+    if (keyed) {
+      console.log(
+        row('  + key and answer read³', ms(keyed), ms(y.updateWithLocalWrite), `${(keyed.p50 / y.updateWithLocalWrite.p50).toFixed(2)}× p50, ${(keyed.p99 / y.updateWithLocalWrite.p99).toFixed(2)}× p99`),
+      );
+      console.log(row('  decision / keyed update³', ms(w.decide), ms(keyed), `${(w.decide.p50 / keyed.p50).toFixed(2)}× p50, ${(w.decide.p99 / keyed.p99).toFixed(2)}× p99`));
+    }
     console.log(row('  bare update (no write)', '', ms(y.update), ''));
     console.log(row('  bare update + activity write', '', ms(y.updateWithActivityWrite), ''));
     const bareSustained = y.startSustainedRate ?? y.start.rate;
@@ -115,11 +141,32 @@ export function printReport(report: BenchReport): void {
         `${(w.openSustainedRate / bareSustained).toFixed(2)}× (answers ${(w.open.rate / y.start.rate).toFixed(2)}×)`,
       ),
     );
-    console.log('  (sustained: counted until every workflow started had run its first task, on both sides)');
+    if (y.keyedStartSustainedRate !== undefined) {
+      console.log(
+        row(
+          '  keyed start behind the API³',
+          `${y.keyedStartSustainedRate.toFixed(1)}/s`,
+          `${bareSustained.toFixed(1)}/s`,
+          `${(y.keyedStartSustainedRate / bareSustained).toFixed(2)}× (cases opened/s ÷ it: ${(w.openSustainedRate / y.keyedStartSustainedRate).toFixed(2)}×)`,
+        ),
+      );
+    }
+    console.log(
+      y.keyedStartSustainedRate !== undefined
+        ? `  (sustained: in ${s.pairedBlocks ?? '?'} alternating blocks each, every block counted until the workflows it started had run their first task)`
+        : '  (sustained: counted until every workflow started had run its first task, on both sides)',
+    );
     if (behind) {
       console.log(
         "  ² the bare update with its write as a route of the API's own app (authentication, rate limit, policy, validation), in a process of its own\n" +
           "    (scripts/benchmark/bare-api.ts): the first ratio is what the HTTP API costs by itself, the second what a decision's own work adds",
+      );
+    }
+    if (keyed) {
+      console.log(
+        "  ³ the same route with what SPEC §4 asks of every command: the Idempotency-Key's claim and recorded answer (the API's own), and the answer\n" +
+          "    read back after the write (a start: an opening's body validated, the key, one row written): the least an HTTP command honouring\n" +
+          "    SPEC §4 costs here; the decision's (the openings') ratio to it is what the approval's own work adds",
       );
     }
     console.log(
@@ -137,10 +184,15 @@ export function printReport(report: BenchReport): void {
       ['decision', w.decide],
       ['bare update + LA write', y.updateWithLocalWrite],
       ['  the same behind the API', y.updateWithLocalWriteBehindApi],
+      ['  the same, keyed', y.keyedUpdateBehindApi],
       ['bare update', y.update],
+      ['open a case, sustained⁴', w.openSustained],
+      ['bare start, sustained⁴', y.startSustained],
+      ['  keyed, behind the API', y.keyedStartSustained],
     ] as const) {
       if (summary) console.log(`  ${label.padEnd(28)} ${cpu(summary)}`);
     }
+    if (w.openSustained) console.log('  ⁴ the alternating blocks of openings and starts, each counted until the workflows it started had run their first task');
     console.log('\nTargets:');
     for (const [name, r] of Object.entries(report.ratios ?? {})) console.log(`  ${r.met === null ? '    ' : r.met ? 'met ' : 'MISS'}  ${name}: ${r.value} (target ${r.target})`);
   }

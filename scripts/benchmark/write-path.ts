@@ -5,16 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { STAGE_CODES } from '../../domain/catalog.js';
+import { caseWorkflowId } from '../../temporal.config.js';
 import { benchCaseBody, checklistMaterials, type ApiClient } from './api-client.js';
-import { measure, measureAlternating, round, runConcurrently, type Summary } from './measure.js';
+import { measure, measureAlternating, runConcurrently, type Summary } from './measure.js';
 
 export interface WritePath {
   open: Summary;
   /**
    * Cases opened per second until every one of them had also run its workflow's first task:
    * an opening answers before its workflow runs, so the answers alone would flatter the rate.
+   * Since 12-02 15:00 timed in blocks alternating with bare starts (and the same behind the API),
+   * each block counted until its workflows had run; before, after the openings' latencies.
    */
   openSustainedRate: number;
+  /** the openings of that alternation: latencies to the answer, rate and CPU until the workflows ran (absent before 12-02 15:00) */
+  openSustained?: Summary;
   decide: Summary;
   /** whole gov-building cases: open, every decision, every stage application */
   fullCase: Summary;
@@ -58,17 +63,30 @@ export async function measureWritePath(
     warmUp: number;
     concurrency: number;
     fullCases: number;
-    /** resolves once the workflows of these cases have run their first task */
-    workflowsRun: (caseIds: string[]) => Promise<void>;
+    /** resolves once these workflows have run their first task */
+    workflowsRun: (workflowIds: string[]) => Promise<void>;
+    /** a bare start (yardsticks.ts) and the same behind the API with SPEC §4's key and one row (bare-api.ts): each answers the workflow's ID */
+    bareStart: () => Promise<string>;
+    keyedStartBehindApi: () => Promise<string>;
     /** the bare Update the decisions are measured against, in alternating blocks */
     bareDecision: (index: number) => Promise<unknown>;
     /** the same Update behind the API's HTTP layer (bare-api.ts), in the same alternation */
     bareDecisionBehindApi: (index: number) => Promise<unknown>;
+    /** and with SPEC §4's Idempotency-Key and answer read (bare-api.ts), in the same alternation */
+    keyedDecisionBehindApi: (index: number) => Promise<unknown>;
     pairedBlocks: number;
   },
   progress: (label: string) => (done: number) => void,
-): Promise<{ writePath: WritePath; bareDecision: Summary; bareDecisionBehindApi: Summary }> {
-  const settle = (cases: CaseJson[]) => options.workflowsRun(cases.map((c) => c.caseId));
+): Promise<{
+  writePath: WritePath;
+  bareDecision: Summary;
+  bareDecisionBehindApi: Summary;
+  keyedDecisionBehindApi: Summary;
+  /** bare starts and keyed starts, counted as openSustained is, in the same alternation */
+  bareStartSustained: Summary;
+  keyedStartSustained: Summary;
+}> {
+  const settle = (cases: CaseJson[]) => options.workflowsRun(cases.map((c) => caseWorkflowId(c.caseId)));
   const { n, warmUp, concurrency } = options;
   const openOne = () => api.call<CaseJson>('POST', '/v1/cases', api.tokens.window, benchCaseBody(), randomUUID());
   const decideOne = ({ caseId, task }: { caseId: string; task: CaseJson['stages'][number]['tasks'][number] }) =>
@@ -90,18 +108,38 @@ export async function measureWritePath(
   const warmDecisions = pendingOf(warmCases).slice(0, warmUp);
   await runConcurrently(warmDecisions.length, concurrency, (i) => decideOne(warmDecisions[i]!), progress('API decision (warm-up)'));
   await runConcurrently(warmUp, concurrency, options.bareDecisionBehindApi, progress('bare update behind the API (warm-up)'));
+  await runConcurrently(warmUp, concurrency, options.keyedDecisionBehindApi, progress('keyed update behind the API (warm-up)'));
+  const warmKeyed: string[] = [];
+  await runConcurrently(warmUp, concurrency, async () => warmKeyed.push(await options.keyedStartBehindApi()), progress('keyed start behind the API (warm-up)'));
+  await options.workflowsRun(warmKeyed);
   const opened: CaseJson[] = [];
-  const openingStarted = performance.now();
   const open = await measure(n, concurrency, async () => opened.push(await openOne()), progress('API open case'));
   await settle(opened);
-  const openSustainedRate = round(n / ((performance.now() - openingStarted) / 1000));
+  // Openings per second against bare starts per second: in alternating blocks, each counted until
+  // the workflows it started had run their first task, so a drift in the machine's speed falls on
+  // every kind alike. (The dev server's own rate of starts still varies from run to run: bare
+  // starts 21–46 a second in runs of one afternoon.)
+  const startedInBlock = { open: [] as string[], bare: [] as string[], keyed: [] as string[] };
+  const sustained = await measureAlternating(
+    n,
+    concurrency,
+    options.pairedBlocks,
+    {
+      open: async () => startedInBlock.open.push(caseWorkflowId((await openOne()).caseId)),
+      bare: async () => startedInBlock.bare.push(await options.bareStart()),
+      keyed: async () => startedInBlock.keyed.push(await options.keyedStartBehindApi()),
+    },
+    progress('API open case, bare start, the same behind the API with key and row: in alternating blocks until their workflows ran'),
+    (kind) => options.workflowsRun(startedInBlock[kind].splice(0)),
+  );
+  const openSustainedRate = sustained.open.rate;
   const decisions = pendingOf(opened).slice(0, n);
   const alternated = await measureAlternating(
     decisions.length,
     concurrency,
     options.pairedBlocks,
-    { decide: (i) => decideOne(decisions[i]!), bare: options.bareDecision, behindApi: options.bareDecisionBehindApi },
-    progress('API decision, bare update + local-activity write, the same behind the API: in alternating blocks'),
+    { decide: (i) => decideOne(decisions[i]!), bare: options.bareDecision, behindApi: options.bareDecisionBehindApi, keyed: options.keyedDecisionBehindApi },
+    progress('API decision, bare update + local-activity write, the same behind the API without and with key and answer: in alternating blocks'),
   );
   const decide = alternated.decide;
 
@@ -125,8 +163,11 @@ export async function measureWritePath(
     progress('API full gov-building case'),
   );
   return {
-    writePath: { open, openSustainedRate, decide, fullCase, requestsPerFullCase },
+    writePath: { open, openSustainedRate, openSustained: sustained.open, decide, fullCase, requestsPerFullCase },
     bareDecision: alternated.bare,
     bareDecisionBehindApi: alternated.behindApi,
+    keyedDecisionBehindApi: alternated.keyed,
+    bareStartSustained: sustained.bare,
+    keyedStartSustained: sustained.keyed,
   };
 }

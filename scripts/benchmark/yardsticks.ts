@@ -5,8 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
-import { waitForFirstTasks } from './first-tasks.js';
-import { measure, round, runConcurrently, type Summary } from './measure.js';
+import { measure, runConcurrently, type Summary } from './measure.js';
 import {
   bareWorkflow,
   touchUpdate,
@@ -19,9 +18,18 @@ export interface Yardsticks {
   start: Summary;
   /**
    * Starts per second counted until every started workflow had run its first task, as the API's
-   * openSustainedRate counts openings (absent in results from before 12-01 20:00)
+   * openSustainedRate counts openings, in the same alternating blocks (write-path.ts; absent in
+   * results from before 12-01 20:00, timed after the starts' latencies before 12-02 15:00)
    */
   startSustainedRate?: number;
+  /**
+   * The same behind the API with SPEC §4's key and one row written (bare-api.ts), in the same
+   * alternation (absent in results from before 12-02 15:00)
+   */
+  keyedStartSustainedRate?: number;
+  /** the alternation's bare and keyed starts, with their CPU (absent before 12-02 15:00) */
+  startSustained?: Summary;
+  keyedStartSustained?: Summary;
   update: Summary;
   /** timed in blocks alternating with the API's decisions (measureAlternating) */
   updateWithLocalWrite: Summary;
@@ -30,6 +38,12 @@ export interface Yardsticks {
    * (absent in results from before 12-02 08:00)
    */
   updateWithLocalWriteBehindApi?: Summary;
+  /**
+   * The same behind the API with what SPEC §4 asks of every command: the Idempotency-Key's claim
+   * and recorded answer, and the answer read back after the write (bare-api.ts; absent in results
+   * from before 12-02 15:00)
+   */
+  keyedUpdateBehindApi?: Summary;
   updateWithActivityWrite: Summary;
   /** `count` updates with a local-activity write after one start: the bare shape of a full case */
   caseShaped: Summary;
@@ -41,28 +55,26 @@ export async function measureYardsticks(
   options: { n: number; warmUp: number; concurrency: number; updatesPerCase: number; cases: number },
   progress: (label: string) => (done: number) => void,
 ): Promise<{
-  yardsticks: Omit<Yardsticks, 'updateWithLocalWrite' | 'updateWithLocalWriteBehindApi'>;
+  yardsticks: Omit<Yardsticks, 'updateWithLocalWrite' | 'updateWithLocalWriteBehindApi' | 'keyedUpdateBehindApi' | 'startSustainedRate' | 'keyedStartSustainedRate' | 'startSustained' | 'keyedStartSustained'>;
   updateWithLocalWrite: (index: number) => Promise<unknown>;
+  /** starts one bare workflow, answering its ID (for the sustained starts, timed in write-path.ts) */
+  bareStart: () => Promise<string>;
   /** workflows of their own, one per lane, for the same Update through bare-api.ts */
   behindApiWorkflowIds: string[];
+  /** and for its keyed route */
+  keyedWorkflowIds: string[];
 }> {
   const { n, warmUp, concurrency } = options;
   // Each measure is warmed up first with `warmUp` untimed operations of its own kind, as the
   // API's are (write-path.ts); the first of them also load the bare worker's bundle.
   const warm = (label: string, work: (i: number) => Promise<unknown>) => runConcurrently(warmUp, concurrency, work, progress(`${label} (warm-up)`));
-  const started: string[] = [];
   const startOne = async () => {
     const workflowId = `bare-${randomUUID()}`;
-    started.push(workflowId);
     return client.workflow.start(bareWorkflow, { workflowId, taskQueue });
   };
   await warm('bare start + first update', async () => (await startOne()).executeUpdate(touchUpdate));
   const startAndFirstUpdate = await measure(n, concurrency, async () => (await startOne()).executeUpdate(touchUpdate), progress('bare start + first update'));
-  const startsBefore = started.length;
-  const startsBegan = performance.now();
   const start = await measure(n, concurrency, startOne, progress('bare start'));
-  await waitForFirstTasks(client, started.slice(startsBefore));
-  const startSustainedRate = round(n / ((performance.now() - startsBegan) / 1000));
   const handles = await Promise.all(Array.from({ length: concurrency }, startOne));
   await Promise.all(handles.map((h) => h.executeUpdate(touchUpdate)));
   await warm('bare update', (i) => handles[i % concurrency]!.executeUpdate(touchUpdate));
@@ -71,7 +83,8 @@ export async function measureYardsticks(
   const updateWithLocalWrite = (i: number) => handles[i % concurrency]!.executeUpdate(touchWithLocalWriteUpdate);
   // (workflows of their own: one workflow takes at most 2,000 Updates, which --concurrency 1 would reach)
   const behindApi = await Promise.all(Array.from({ length: concurrency }, startOne));
-  await Promise.all(behindApi.map((h) => h.executeUpdate(touchUpdate)));
+  const keyed = await Promise.all(Array.from({ length: concurrency }, startOne));
+  await Promise.all([...behindApi, ...keyed].map((h) => h.executeUpdate(touchUpdate)));
   await warm('bare update + local-activity write', updateWithLocalWrite);
   const updateWithActivityWrite = await measure(
     Math.max(concurrency, Math.floor(n / 4)),
@@ -91,8 +104,10 @@ export async function measureYardsticks(
   );
   // (the bare workflows are left waiting: finishing them now would load the server while the API is measured)
   return {
-    yardsticks: { startAndFirstUpdate, start, startSustainedRate, update, updateWithActivityWrite, caseShaped },
+    yardsticks: { startAndFirstUpdate, start, update, updateWithActivityWrite, caseShaped },
     updateWithLocalWrite,
+    bareStart: async () => (await startOne()).workflowId,
     behindApiWorkflowIds: behindApi.map((handle) => handle.workflowId),
+    keyedWorkflowIds: keyed.map((handle) => handle.workflowId),
   };
 }
