@@ -1,9 +1,9 @@
 /**
- * The benchmark's third yardstick for a decision: the bare Update with its local-activity write
- * (bare-workflows.ts), behind everything a request to the API goes through. It is the API's own
+ * The benchmark's yardsticks between bare Temporal and the API: the bare workflow
+ * (bare-workflows.ts) behind everything a request to the API goes through. It is the API's own
  * app (api/app.ts: request ID, authentication, rate limit, access policy, Idempotency-Key header,
- * validation of a decision's body, the error shape, metrics) with one route more, in a process of
- * its own as the API is: `POST /bench/workflows/:workflowId/decision`, for a reviewer, runs
+ * validation of the body, the error shape, metrics) with three routes more, in a process of its
+ * own as the API is. `POST /bench/workflows/:workflowId/decision`, for a reviewer, runs
  * `touchWithLocalWrite` on that bare workflow with an Update ID from the Idempotency-Key, as a
  * decision does, and answers the workflow's count.
  *
