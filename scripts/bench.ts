@@ -41,19 +41,41 @@ import { alive, findFreePort, isApiReady, nodeArgs, onFreePorts, startChild, sto
 
 const USAGE =
   'usage: ./scripts/bench [--quick] [--scale K] [--seed-read-model N] [--concurrency C] [--scale-concurrency C] [--skip-ratios] [--cluster [--cluster-cases K] [--dev-from RESULTS.json]]';
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    scale: { type: 'string' },
-    'seed-read-model': { type: 'string' },
-    concurrency: { type: 'string', default: '8' },
-    'scale-concurrency': { type: 'string' },
-    'skip-ratios': { type: 'boolean', default: false },
-    cluster: { type: 'boolean', default: false },
-    'cluster-cases': { type: 'string', default: '100000' },
-    'dev-from': { type: 'string' },
-  },
-});
+const HELP = `  --quick                   the ratios with fewer samples (one to four minutes), no live cases unless --scale
+  --scale K                 K live cases (default 1,000; 0 with --quick), then the read routes, worker memory and a calendar publication
+  --seed-read-model N       the read routes on N cases written straight into PostgreSQL
+  --concurrency C           requests in flight for the ratios (default 8)
+  --scale-concurrency C     requests in flight while opening the live cases (default twice --concurrency)
+  --skip-ratios             only the live or seeded cases
+  --cluster                 ./scripts/cluster's topology too, side by side (--cluster-cases K, default 100,000;
+                            --dev-from RESULTS.json takes the dev-server side from an earlier run)
+Prints a table and writes bench-results/<time>.json; asserts nothing.`;
+const { values: args } = parseBenchArgs();
+function parseBenchArgs() {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        quick: { type: 'boolean', default: false },
+        scale: { type: 'string' },
+        'seed-read-model': { type: 'string' },
+        concurrency: { type: 'string', default: '8' },
+        'scale-concurrency': { type: 'string' },
+        'skip-ratios': { type: 'boolean', default: false },
+        cluster: { type: 'boolean', default: false },
+        'cluster-cases': { type: 'string', default: '100000' },
+        'dev-from': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+if (args.help) {
+  console.log(`${USAGE}\n\n${HELP}`);
+  process.exit(0);
+}
 const concurrency = Number(args.concurrency);
 const scaleConcurrency = args['scale-concurrency'] !== undefined ? Number(args['scale-concurrency']) : concurrency * 2;
 const quick = args.quick ?? false;
