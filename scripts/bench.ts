@@ -160,7 +160,11 @@ async function startBareApi(topology: Topology, started: Child[]): Promise<{ api
   return { api: await createApiClient(url, topology.secret, BENCH_DEPARTMENTS), pid: child.process.pid };
 }
 
-/** One of bare-api.ts's decision routes, on its own workflows (one per lane), each request with a new Idempotency-Key. */
+/**
+ * One of bare-api.ts's decision routes, on workflows of its own (as many as the lanes; request i
+ * goes to workflow i mod their number, so a slow lane can briefly share one), each request with a
+ * new Idempotency-Key.
+ */
 function decisionBehindApi(api: ApiClient, route: 'decision' | 'keyed-decision', workflowIds: string[]): (i: number) => Promise<unknown> {
   return (i) =>
     api.call('POST', `/bench/workflows/${workflowIds[i % workflowIds.length]}/${route}`, api.tokens.reviewer('drc'), { decision: 'approve', opinion: '同意' }, randomUUID());

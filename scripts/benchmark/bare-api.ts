@@ -16,9 +16,11 @@
  * only what SPEC §4 asks of every command whatever the workflow does: the Idempotency-Key's claim
  * and recorded answer (the API's own `app.idempotency`, so a repeat gets the first answer), and
  * the answer read back after the write (the row the Update wrote, from the bare database: the
- * resource after the action, showing it). No task lookup (a workflow's validator could scope the
- * caller), one row written instead of a task, its audit events and the statistics. It is the
- * least an HTTP command honouring SPEC §4 can cost on top of the bare Update here.
+ * resource after the action, showing it). No task lookup (which a decision needs, to refuse a
+ * reviewer of another department with 403 before it reads the body), one row written instead of
+ * a task, its audit events and the statistics. It is the least this API's way of honouring SPEC
+ * §4 costs on top of the bare Update: a floor for this design, not for every possible one (an
+ * implementation keeping answers in Temporal might save a statement).
  *
  * The same for an opening: `POST /bench/workflows`, for the window, takes an opening's body
  * (validated as `POST /v1/cases` validates it), claims and records its Idempotency-Key, writes

@@ -25,12 +25,13 @@ export async function waitForFirstTasks(client: Client, workflowIds: string[], o
   let waiting = [...workflowIds];
   while (waiting.length > 0) {
     if (await hasRun(waiting.at(-1)!)) {
-      const stillWaiting: string[] = [];
       const rest = waiting.slice(0, -1);
+      const ran = new Array<boolean>(rest.length);
       await runConcurrently(rest.length, concurrency, async (i) => {
-        if (!(await hasRun(rest[i]!))) stillWaiting.push(rest[i]!);
+        ran[i] = await hasRun(rest[i]!);
       });
-      waiting = stillWaiting;
+      // (in the order they started, so the last is still the one to ask about)
+      waiting = rest.filter((_, i) => !ran[i]);
       if (waiting.length === 0) return;
     }
     if (Date.now() > deadline) throw new Error(`${waiting.length} workflows had not run their first task within ${timeoutMs} ms`);

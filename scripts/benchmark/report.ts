@@ -187,7 +187,12 @@ export function printReport(report: BenchReport): void {
     ] as const) {
       if (summary) console.log(`  ${label.padEnd(28)} ${cpu(summary)}`);
     }
-    if (w.openSustained) console.log('  ⁴ the alternating blocks of openings and starts, each counted until the workflows it started had run their first task');
+    if (w.openSustained) {
+      console.log(
+        '  ⁴ the alternating blocks of openings and starts, each counted until the workflows it started had run their first task\n' +
+          '    (with the describes that ask Temporal whether they have: the same for every kind)',
+      );
+    }
     console.log('\nTargets:');
     for (const [name, r] of Object.entries(report.ratios ?? {})) console.log(`  ${r.met === null ? '    ' : r.met ? 'met ' : 'MISS'}  ${name}: ${r.value} (target ${r.target})`);
   }

@@ -14,11 +14,11 @@ export interface WritePath {
   /**
    * Cases opened per second until every one of them had also run its workflow's first task:
    * an opening answers before its workflow runs, so the answers alone would flatter the rate.
-   * Since 12-02 15:00 timed in blocks alternating with bare starts (and the same behind the API),
+   * Since 12-02 14:39 timed in blocks alternating with bare starts (and the same behind the API),
    * each block counted until its workflows had run; before, after the openings' latencies.
    */
   openSustainedRate: number;
-  /** the openings of that alternation: latencies to the answer, rate and CPU until the workflows ran (absent before 12-02 15:00) */
+  /** the openings of that alternation: latencies to the answer, rate and CPU until the workflows ran (absent before 12-02 14:39) */
   openSustained?: Summary;
   decide: Summary;
   /** whole gov-building cases: open, every decision, every stage application */

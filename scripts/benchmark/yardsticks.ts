@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
+import { waitForFirstTasks } from './first-tasks.js';
 import { measure, runConcurrently, type Summary } from './measure.js';
 import {
   bareWorkflow,
@@ -19,15 +20,15 @@ export interface Yardsticks {
   /**
    * Starts per second counted until every started workflow had run its first task, as the API's
    * openSustainedRate counts openings, in the same alternating blocks (write-path.ts; absent in
-   * results from before 12-01 20:00, timed after the starts' latencies before 12-02 15:00)
+   * results from before 12-01 20:00, timed after the starts' latencies before 12-02 14:39)
    */
   startSustainedRate?: number;
   /**
    * The same behind the API with SPEC §4's key and one row written (bare-api.ts), in the same
-   * alternation (absent in results from before 12-02 15:00)
+   * alternation (absent in results from before 12-02 14:39)
    */
   keyedStartSustainedRate?: number;
-  /** the alternation's bare and keyed starts, with their CPU (absent before 12-02 15:00) */
+  /** the alternation's bare and keyed starts, with their CPU (absent before 12-02 14:39) */
   startSustained?: Summary;
   keyedStartSustained?: Summary;
   update: Summary;
@@ -41,7 +42,7 @@ export interface Yardsticks {
   /**
    * The same behind the API with what SPEC §4 asks of every command: the Idempotency-Key's claim
    * and recorded answer, and the answer read back after the write (bare-api.ts; absent in results
-   * from before 12-02 15:00)
+   * from before 12-02 14:18)
    */
   keyedUpdateBehindApi?: Summary;
   updateWithActivityWrite: Summary;
@@ -74,7 +75,10 @@ export async function measureYardsticks(
   };
   await warm('bare start + first update', async () => (await startOne()).executeUpdate(touchUpdate));
   const startAndFirstUpdate = await measure(n, concurrency, async () => (await startOne()).executeUpdate(touchUpdate), progress('bare start + first update'));
-  const start = await measure(n, concurrency, startOne, progress('bare start'));
+  const started: string[] = [];
+  const start = await measure(n, concurrency, async () => started.push((await startOne()).workflowId), progress('bare start'));
+  // (untimed: their first tasks must not queue into the measures that follow)
+  await waitForFirstTasks(client, started);
   const handles = await Promise.all(Array.from({ length: concurrency }, startOne));
   await Promise.all(handles.map((h) => h.executeUpdate(touchUpdate)));
   await warm('bare update', (i) => handles[i % concurrency]!.executeUpdate(touchUpdate));
