@@ -225,7 +225,6 @@ async function measureTopology(topology: Topology, report: BenchReport): Promise
         updateWithLocalWriteBehindApi: bareDecisionBehindApi,
         keyedUpdateBehindApi: keyedDecisionBehindApi,
         startSustainedRate: bareStartSustained.rate,
-        keyedStartSustainedRate: keyedStartSustained.rate,
         startSustained: bareStartSustained,
         keyedStartSustained,
       };
